@@ -1,0 +1,161 @@
+// The ledger is ferry's memory: one row per item with its state, the remote ids gathered so
+// far, attempts, last error, timings and a lease. One narrow interface, implemented on
+// node:sqlite (default, one file per job) and later PostgreSQL (many workers); a shared
+// conformance suite runs against every implementation.
+
+import type { ManifestItem, RejectedRow } from '../manifest/types.ts';
+
+/**
+ * Item states across all targets (DESIGN.md "Item state machines"). Each target uses the
+ * subset on its own path; `done`, `skipped` and `failed` are terminal.
+ *   Cincopa from URL:  pending → submitted → fetched → described → placed → done
+ *   Cincopa direct:    pending → uploading → uploaded → described → placed → done
+ *   Cintoo:            pending → hashed → signed → uploading → uploaded → registered → done
+ */
+export const ItemState = {
+  pending: 'pending',
+  submitted: 'submitted',
+  fetched: 'fetched',
+  hashed: 'hashed',
+  signed: 'signed',
+  uploading: 'uploading',
+  uploaded: 'uploaded',
+  described: 'described',
+  registered: 'registered',
+  placed: 'placed',
+  done: 'done',
+  skipped: 'skipped',
+  failed: 'failed',
+} as const;
+export type ItemState = (typeof ItemState)[keyof typeof ItemState];
+
+export const TERMINAL_STATES: readonly ItemState[] = [ItemState.done, ItemState.skipped, ItemState.failed];
+export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.includes(state);
+
+/** Remote ids and progress a target gathered for an item (status_id, rid, blobName, urn, offset, md5...). JSON-serialisable. */
+export type RemoteState = Record<string, string | number | boolean | null | string[]>;
+
+export interface ItemRecord {
+  key: string;
+  source: string;
+  fields: Record<string, string>;
+  size: number | null;
+  mtimeMs: number | null;
+  contentHash: string;
+  origin: string;
+  state: ItemState;
+  remote: RemoteState;
+  attempts: number;
+  /** Epoch ms before which the item must not be retried (backoff), or null. */
+  notBefore: number | null;
+  /** Last error, already scrubbed of secrets. */
+  lastError: string | null;
+  /** Category/code of the last error, for `status` top error classes. */
+  errorClass: string | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  /** Bytes moved for this item (the size once known). */
+  bytes: number | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** What the planner does with an item whose manifest entry changed since the last plan. */
+export const ChangePolicy = { reupload: 'reupload', ignore: 'ignore' } as const;
+export type ChangePolicy = (typeof ChangePolicy)[keyof typeof ChangePolicy];
+
+export interface PlanCounts {
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Keys seen more than once in this plan: reported once, processed once. */
+  duplicates: number;
+  rejected: number;
+}
+
+/** A persisted transition. Only the given fields change; `updatedAt` is always set. */
+export interface ItemPatch {
+  state?: ItemState;
+  remote?: RemoteState;
+  attempts?: number;
+  notBefore?: number | null;
+  lastError?: string | null;
+  errorClass?: string | null;
+  bytes?: number | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+}
+
+export interface LedgerStats {
+  counts: Record<ItemState, number>;
+  total: number;
+  /** Items finished (done/skipped/failed) in the last `windowMs`, for rate and ETA. */
+  recentlyFinished: number;
+  windowMs: number;
+  topErrors: { errorClass: string; count: number; example: string }[];
+  bytesDone: number;
+}
+
+export interface RunLockHolder {
+  pid: number;
+  host: string;
+  since: number;
+}
+
+export interface ItemFilter {
+  states?: ItemState[];
+}
+
+/**
+ * The store of one job's items.
+ * Error contract: methods throw only for storage failures (disk, corruption, lost connection);
+ * a transition by a worker that no longer holds the item's lease throws `LeaseLostError` so the
+ * worker drops the item instead of overwriting another worker's progress.
+ */
+export interface LedgerStore {
+  /** Open/create and apply numbered migrations. Idempotent. */
+  migrate(): Promise<void>;
+
+  /** Start a plan generation; duplicate detection is per generation. */
+  beginPlan(): Promise<number>;
+  /**
+   * Upsert a batch of manifest items in one transaction. New keys become `pending`; changed
+   * ones (contentHash differs) follow `policy` (reupload: back to `pending` with remote ids
+   * cleared, unless in flight; ignore: keep); unchanged and done ones are left alone.
+   */
+  upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanCounts>;
+  /** Record rows the manifest rejected as `failed` items with their reason (unless already done). */
+  recordRejected(generation: number, rows: RejectedRow[]): Promise<void>;
+
+  /**
+   * Claim up to `limit` non-terminal items whose lease is free or expired and whose
+   * `notBefore` has passed, leasing them to `owner` until `now + leaseMs`.
+   */
+  claim(owner: string, limit: number, leaseMs: number, now?: number): Promise<ItemRecord[]>;
+  /** Persist a transition of an item leased by `owner`. */
+  transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord>;
+  /** Extend the leases of all items held by `owner` (heartbeat). */
+  renewLeases(owner: string, leaseMs: number, now?: number): Promise<number>;
+  /** Give back the leases of `owner` (graceful shutdown). */
+  releaseLeases(owner: string): Promise<void>;
+  /** Earliest `notBefore` among claimable-later items, or null when none wait. */
+  nextWakeAt(): Promise<number | null>;
+
+  get(key: string): Promise<ItemRecord | undefined>;
+  stats(windowMs?: number, now?: number): Promise<LedgerStats>;
+  /** Stream items in key order (for reports), never all at once in memory. */
+  iterate(filter?: ItemFilter): AsyncIterable<ItemRecord>;
+  /** failed → pending (attempts reset, error kept in history). Returns how many. */
+  retryFailed(): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+export class LeaseLostError extends Error {
+  constructor(key: string, owner: string) {
+    super(`item ${key} is no longer leased by ${owner}`);
+    this.name = 'LeaseLostError';
+  }
+}

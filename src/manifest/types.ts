@@ -1,0 +1,42 @@
+// What a manifest (CSV file or folder globs) turns into: a stream of items with stable keys.
+
+/** One item as read from a manifest, before the ledger has seen it. */
+export interface ManifestItem {
+  /** Stable identity across runs: a key column, the path relative to the glob root, or the URL. */
+  key: string;
+  /** Where the bytes are: an http(s) URL or an absolute local file path. */
+  source: string;
+  /** Mapped metadata from the manifest (title, description, tags, reference, ...). */
+  fields: Record<string, string>;
+  /** Size in bytes when the manifest knows it (glob: stat size). */
+  size: number | null;
+  /** Modification time in epoch ms when known (glob: stat mtime). */
+  mtimeMs: number | null;
+  /** Change detector used on re-plan: CSV row content hash, or `size:mtime` for files. */
+  contentHash: string;
+  /** Where this item came from, for messages: `file:line` or the file path. */
+  origin: string;
+}
+
+/**
+ * A row the manifest could read but not accept (missing URL, bad value). The planner records it
+ * as a failed item with this reason, so the other rows proceed and the report shows it.
+ */
+export interface RejectedRow {
+  key: string;
+  origin: string;
+  reason: string;
+}
+
+export type ManifestEntry = { kind: 'item'; item: ManifestItem } | { kind: 'rejected'; row: RejectedRow };
+
+/**
+ * A streamed manifest. Iterating never holds the whole manifest in memory.
+ * Errors: a file-level problem (missing/unreadable file, malformed CSV, missing mapped column,
+ * nonexistent glob root, invalid UTF-8) throws `UsageError` naming file, line and reason.
+ */
+export interface ManifestSource {
+  /** Human description: the file or root read. */
+  readonly description: string;
+  entries(signal?: AbortSignal): AsyncIterable<ManifestEntry>;
+}

@@ -1,0 +1,49 @@
+// A target is one platform ferry uploads to. A third platform is one new folder under
+// targets/ plus one line in targets/registry.ts.
+
+import type { Logger } from 'pino';
+import type { ItemRecord, ItemState, RemoteState } from '../ledger/types.ts';
+
+/** Optional capabilities are declared, not discovered by try/catch. */
+export interface TargetCapabilities {
+  /** An interrupted upload continues from its committed chunk/blocks. */
+  resumableUpload: boolean;
+  /** Looks an item up at the platform before uploading, so a lost ledger never duplicates. */
+  idempotencyLookup: boolean;
+}
+
+export interface StepContext {
+  log: Logger;
+  signal: AbortSignal;
+  /** Persist intermediate progress (e.g. an upload offset) without changing state. */
+  checkpoint(remote: RemoteState, bytes?: number): Promise<void>;
+}
+
+/**
+ * What one step did. The runner persists `state` and `remote` before calling the next step,
+ * so a crash resumes from here.
+ * - `again`: the step is not finished (e.g. still processing); call the same state again after
+ *   `againAfterMs` without counting an attempt.
+ */
+export interface StepResult {
+  state: ItemState;
+  remote?: RemoteState;
+  bytes?: number;
+  againAfterMs?: number;
+}
+
+/**
+ * Error contract: `step` throws only classified errors from core/errors.ts
+ * (RetryableError, RateLimitedError, AuthError, PermanentError); anything else is treated as
+ * retryable by the runner and logged as a defect.
+ */
+export interface Target {
+  readonly type: string;
+  readonly capabilities: TargetCapabilities;
+  /** Check credentials and resolve/create the destination (gallery, work zone) once per run. */
+  prepare(signal: AbortSignal): Promise<void>;
+  /** Advance one item by one step from its current persisted state. */
+  step(item: ItemRecord, ctx: StepContext): Promise<StepResult>;
+  /** Called after the run drains (e.g. flush batched registrations); optional. */
+  close?(): Promise<void>;
+}
