@@ -86,6 +86,12 @@ export interface ItemPatch {
   bytes?: number | null;
   startedAt?: number | null;
   finishedAt?: number | null;
+  /**
+   * Give the lease back with this transition, so the item can be claimed again once
+   * `notBefore` passes (a retry backoff, or a poll interval) without holding a worker slot.
+   * Transitions into a terminal state always release the lease.
+   */
+  releaseLease?: boolean;
 }
 
 export interface LedgerStats {
@@ -140,6 +146,12 @@ export interface LedgerStore {
   renewLeases(owner: string, leaseMs: number, now?: number): Promise<number>;
   /** Give back the leases of `owner` (graceful shutdown). */
   releaseLeases(owner: string): Promise<void>;
+  /**
+   * Free every lease, whoever holds it. Only for a caller that holds the job's run lock (a
+   * single-machine SQLite run): any lease it finds belongs to a run that crashed, and waiting
+   * for those leases to expire would only delay the restart. Returns how many were freed.
+   */
+  releaseAllLeases(): Promise<number>;
   /** Earliest `notBefore` among claimable-later items, or null when none wait. */
   nextWakeAt(): Promise<number | null>;
 

@@ -1,0 +1,128 @@
+// The one schema for ferry's config file and job files: the single source of their types,
+// defaults and documentation (config.example.json is generated from it; a test keeps them in
+// step). Unknown keys are errors, because a typo silently ignored is a migration gone wrong.
+
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().positive();
+const durationMs = () => z.number().int().nonnegative();
+
+export const runnerSchema = z
+  .strictObject({
+    concurrency: positiveInt().default(8).describe('Items processed at the same time per run (upload/API calls in flight).'),
+    maxAttempts: positiveInt().default(8).describe('Attempts per item step before the item is quarantined as failed with its last error.'),
+    itemTimeoutMs: durationMs().default(6 * 60 * 60 * 1000).describe('Time budget of one item from its first step; past it the item fails (an in-flight Cincopa fetch is aborted).'),
+    leaseMs: positiveInt().default(60_000).describe('How long a claimed item stays leased without a heartbeat; a crashed run\'s items are reclaimed after this.'),
+    backoffBaseMs: positiveInt().default(1_000).describe('First retry delay; doubles each attempt, with jitter.'),
+    backoffMaxMs: positiveInt().default(5 * 60 * 1000).describe('Longest retry delay.'),
+    progressIntervalMs: positiveInt().default(10_000).describe('How often a progress line is logged when stderr is not a terminal.'),
+  })
+  .describe('How the runner drives items. A job file may override any of these under its own "runner" key.');
+
+export const configSchema = z
+  .strictObject({
+    cincopa: z
+      .strictObject({
+        apiUrl: z.url().default('https://api.cincopa.com/v2').describe('Base URL of the Cincopa REST API v2.'),
+        apiToken: z.string().min(1).optional().describe('Cincopa API token. Prefer the environment variable CINCOPA_API_TOKEN; never commit a token.'),
+        requestTimeoutMs: positiveInt().default(30_000).describe('Timeout of one API request.'),
+        pollIntervalMs: positiveInt().default(2_000).describe('How often asset.upload_from_url_get_status is polled while Cincopa fetches a source.'),
+        processingTimeoutMs: positiveInt().default(2 * 60 * 60 * 1000).describe('How long Cincopa may take to fetch and process one source before ferry aborts it and fails the item.'),
+        chunkSizeBytes: positiveInt().default(50 * 1024 * 1024).describe('Chunk size of direct uploads (Cincopa\'s own uploader uses 50 MB).'),
+      })
+      .prefault({})
+      .describe('Cincopa (video/media platform).'),
+    cintoo: z
+      .strictObject({
+        baseUrl: z.url().default('https://aec.cintoo.com').describe('Cintoo tenant base URL (dedicated tenants: https://<company>.cintoo.cloud).'),
+        refreshToken: z.string().min(1).optional().describe('Initial OAuth refresh token, obtained once in a browser. Prefer the environment variable CINTOO_REFRESH_TOKEN. Rotated tokens are kept in tokenFile.'),
+        tokenFile: z.string().default('.ferry/cintoo-tokens.json').describe('Where rotated Cintoo tokens are persisted (relative to the config file). Refresh tokens are single use: keep this file.'),
+        requestTimeoutMs: positiveInt().default(60_000).describe('Timeout of one API request.'),
+        blockSizeBytes: positiveInt().default(8 * 1024 * 1024).describe('Block size for uploads to the signed storage URL.'),
+      })
+      .prefault({})
+      .describe('Cintoo (reality-capture platform).'),
+    ledger: z
+      .strictObject({
+        dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file.'),
+      })
+      .prefault({})
+      .describe('Where ferry keeps its per-item memory.'),
+    runner: runnerSchema.prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON lines on stderr.'),
+      })
+      .prefault({})
+      .describe('Logging.'),
+  })
+  .describe('ferry config: endpoints, credentials, defaults. Secrets may come from environment variables.');
+
+const csvSourceSchema = z
+  .strictObject({
+    type: z.literal('csv'),
+    path: z.string().min(1).describe('CSV manifest, relative to the job file.'),
+    columns: z
+      .strictObject({
+        source: z.string().min(1).describe('Column with the source URL (Cincopa from_url) or local file path.'),
+        key: z.string().min(1).optional().describe('Column with a stable item key. Default: the source itself.'),
+        title: z.string().optional().describe('Column with the title (Cincopa caption).'),
+        description: z.string().optional().describe('Column with the description.'),
+        tags: z.string().optional().describe('Column with comma-separated tags.'),
+      })
+      .describe('Which CSV header holds what.'),
+    delimiter: z.string().length(1).default(',').describe('Field delimiter.'),
+  })
+  .describe('A CSV manifest with a header row.');
+
+const globSourceSchema = z
+  .strictObject({
+    type: z.literal('glob'),
+    root: z.string().min(1).describe('Folder to scan, relative to the job file. Symlinks are never followed out of it.'),
+    include: z.array(z.string().min(1)).min(1).default(['**/*']).describe('Glob patterns of files to take, relative to root.'),
+    exclude: z.array(z.string().min(1)).default([]).describe('Glob patterns to leave out.'),
+  })
+  .describe('Files under a folder, matched by globs.');
+
+const cincopaTargetSchema = z
+  .strictObject({
+    type: z.literal('cincopa'),
+    mode: z.enum(['from_url', 'direct']).default('from_url').describe('from_url: Cincopa fetches each source URL itself; direct: ferry uploads local files in chunks.'),
+    gallery: z
+      .strictObject({
+        fid: z.string().min(1).optional().describe('Existing gallery id.'),
+        name: z.string().min(1).optional().describe('Gallery name, looked up (exact match) and created when createIfMissing.'),
+        createIfMissing: z.boolean().default(true).describe('Create the gallery by name when it does not exist.'),
+      })
+      .refine((gallery) => gallery.fid !== undefined || gallery.name !== undefined, { message: 'set gallery.fid or gallery.name' })
+      .optional()
+      .describe('Gallery every asset is added to. Omit to upload into the library only.'),
+  })
+  .describe('Upload to Cincopa.');
+
+const cintooTargetSchema = z
+  .strictObject({
+    type: z.literal('cintoo'),
+    account: z.string().min(1).describe('Account id or URN.'),
+    project: z.string().min(1).describe('Project id or URN.'),
+    workzone: z.string().min(1).optional().describe('Work zone id or URN. Default: the project\'s root work zone.'),
+  })
+  .describe('Upload to a Cintoo work zone.');
+
+export const jobSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"').optional().describe('Job name, used for the ledger file and Cincopa reference ids. Default: the job file name.'),
+    source: z.discriminatedUnion('type', [csvSourceSchema, globSourceSchema]).describe('Where the items come from.'),
+    target: z.discriminatedUnion('type', [cincopaTargetSchema, cintooTargetSchema]).describe('Where the items go.'),
+    changePolicy: z.enum(['reupload', 'ignore']).default('reupload').describe('What a re-run does with an item whose manifest row (CSV) or size/mtime (glob) changed.'),
+    runner: runnerSchema.partial().optional().describe('Overrides of the config\'s runner settings for this job.'),
+  })
+  .describe('A ferry job: these items go to that target.');
+
+export type Config = z.infer<typeof configSchema>;
+export type RunnerSettings = z.infer<typeof runnerSchema>;
+export type Job = z.infer<typeof jobSchema>;
+export type CsvSource = z.infer<typeof csvSourceSchema>;
+export type GlobSource = z.infer<typeof globSourceSchema>;
+export type CincopaTargetSpec = z.infer<typeof cincopaTargetSchema>;
+export type CintooTargetSpec = z.infer<typeof cintooTargetSchema>;

@@ -1,0 +1,24 @@
+// When a platform pushes back (429 with Retry-After) the whole target pauses, not just the one
+// item that saw it: the other in-flight items would only hit the same wall and burn attempts.
+
+import { sleep } from './backoff.ts';
+
+export class PauseGate {
+  #until = 0;
+
+  /** Close the gate for at least `ms` from now (a later pause never shortens an earlier one). */
+  pauseFor(ms: number, now = Date.now()): void {
+    this.#until = Math.max(this.#until, now + ms);
+  }
+
+  get pausedUntil(): number {
+    return this.#until;
+  }
+
+  /** Wait until the gate is open. */
+  async wait(signal?: AbortSignal): Promise<void> {
+    for (let remaining = this.#until - Date.now(); remaining > 0; remaining = this.#until - Date.now()) {
+      await sleep(remaining, signal);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// The runner claims batches of items from the ledger and drives each through its target with
+// a concurrency-limited queue. Backpressure by waiting: it claims only when the queue has room,
+// so a million pending items never sit in memory. Shutdown is two-stage: `drain()` stops
+// claiming and lets in-flight steps finish; `abort()` cancels them. Either way every item's
+// last persisted state is intact and its lease released.
+
+import { hostname } from 'node:os';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { AuthError } from '../core/errors.ts';
+import type { RunnerSettings } from '../config/schema.ts';
+import type { LedgerStats, LedgerStore } from '../ledger/types.ts';
+import type { Target } from '../targets/types.ts';
+import { sleep } from './backoff.ts';
+import { driveItem } from './driveItem.ts';
+import { PauseGate } from './pauseGate.ts';
+
+export interface RunnerOptions {
+  store: LedgerStore;
+  target: Target;
+  settings: RunnerSettings;
+  log: Logger;
+  scrub(text: string): string;
+  /** Called every settings.progressIntervalMs with fresh ledger stats. */
+  onProgress?(stats: LedgerStats): void;
+}
+
+export interface RunOutcome {
+  stats: LedgerStats;
+  /** Stopped by drain()/abort() before every item was finished. */
+  interrupted: boolean;
+  /** The platform refused the credentials; the run stopped. */
+  authFailure: AuthError | undefined;
+  durationMs: number;
+}
+
+/** The longest the claim loop sleeps before looking at the ledger again. */
+const MAX_IDLE_MS = 1_000;
+
+export class Runner {
+  readonly owner = `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
+  readonly #options: RunnerOptions;
+  readonly #abort = new AbortController();
+  #draining = false;
+  #authFailure: AuthError | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+  }
+
+  /** Stop claiming; in-flight steps finish and are saved. Idempotent. */
+  drain(): void {
+    this.#draining = true;
+    this.#wake?.();
+  }
+
+  /** Cancel in-flight steps as well. Idempotent. */
+  abort(reason = 'aborted'): void {
+    this.#draining = true;
+    if (!this.#abort.signal.aborted) this.#abort.abort(new Error(reason));
+    this.#wake?.();
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { store, target, settings, log } = this.#options;
+    const started = Date.now();
+    const queue = new PQueue({ concurrency: settings.concurrency });
+    const gate = new PauseGate();
+    const heartbeat = setInterval(() => {
+      store.renewLeases(this.owner, settings.leaseMs).catch((error: unknown) => log.error({ err: error }, 'lease heartbeat failed'));
+    }, Math.max(1_000, Math.floor(settings.leaseMs / 3)));
+    const progress = setInterval(() => void this.#reportProgress(), settings.progressIntervalMs);
+    const driveContext = {
+      store,
+      target,
+      settings,
+      owner: this.owner,
+      gate,
+      log,
+      abortSignal: this.#abort.signal,
+      isDraining: () => this.#draining,
+      scrub: this.#options.scrub,
+      onAuthFailure: (error: AuthError) => {
+        if (!this.#authFailure) log.error({ err: error }, 'the platform refused the credentials; stopping the run');
+        this.#authFailure ??= error;
+        this.abort('authentication failed');
+      },
+    };
+    queue.addEventListener('next', () => this.#wake?.());
+    try {
+      await this.#claimLoop(queue, (item) =>
+        queue.add(() => driveItem(item, driveContext)).catch((error: unknown) => {
+          log.error({ err: error, item: item.key }, 'item driver crashed');
+        }),
+      );
+      await queue.onIdle();
+    } finally {
+      clearInterval(heartbeat);
+      clearInterval(progress);
+      await store.releaseLeases(this.owner);
+      await target.close?.();
+    }
+    const stats = await store.stats();
+    return { stats, interrupted: this.#draining && !this.#authFailure, authFailure: this.#authFailure, durationMs: Date.now() - started };
+  }
+
+  async #claimLoop(queue: PQueue, schedule: (item: Awaited<ReturnType<LedgerStore['claim']>>[number]) => void): Promise<void> {
+    const { store, settings } = this.#options;
+    // Keep about two items queued per slot so a slot never waits on the ledger.
+    const high = settings.concurrency * 2;
+    while (!this.#draining) {
+      const room = high - (queue.size + queue.pending);
+      if (room > 0) {
+        const claimed = await store.claim(this.owner, room, settings.leaseMs);
+        for (const item of claimed) schedule(item);
+        if (claimed.length === room) continue;
+      }
+      if (queue.size + queue.pending === 0) {
+        const wakeAt = await store.nextWakeAt();
+        if (wakeAt === null) return; // every item is finished
+        await this.#idle(Math.min(MAX_IDLE_MS, Math.max(10, wakeAt - Date.now())));
+      } else {
+        await this.#idle(MAX_IDLE_MS);
+      }
+    }
+  }
+
+  /** Sleep until `ms` pass or the queue frees a slot (or a drain/abort). */
+  async #idle(ms: number): Promise<void> {
+    const woken = new Promise<void>((resolve) => (this.#wake = resolve));
+    await Promise.race([sleep(ms), woken]);
+    this.#wake = undefined;
+  }
+
+  async #reportProgress(): Promise<void> {
+    try {
+      const stats = await this.#options.store.stats();
+      this.#options.onProgress?.(stats);
+    } catch (error) {
+      this.#options.log.warn({ err: error }, 'could not read progress');
+    }
+  }
+}
