@@ -42,6 +42,12 @@ export interface Target {
   readonly capabilities: TargetCapabilities;
   /** Check credentials and resolve/create the destination (gallery, work zone) once per run. */
   prepare(signal: AbortSignal): Promise<void>;
+  /**
+   * Read-only checks for `ferry validate`: credentials work and the destination exists (or
+   * would be created). Changes nothing at the platform. Returns human-readable findings;
+   * throws AuthError for refused credentials and PermanentError for a missing destination.
+   */
+  check(signal: AbortSignal): Promise<string[]>;
   /** Advance one item by one step from its current persisted state. */
   step(item: ItemRecord, ctx: StepContext): Promise<StepResult>;
   /** Called after the run drains (e.g. flush batched registrations); optional. */

@@ -1,0 +1,82 @@
+// `ferry run`: take the job's run lock, plan the manifest into the ledger, then drive every
+// pending item to a terminal state. Planning finishes before the first upload, so a
+// file-level manifest problem stops the run before anything is sent.
+
+import { ExitCode } from '../core/errors.ts';
+import type { LedgerStats, PlanCounts } from '../ledger/types.ts';
+import { openSqliteLedger } from '../ledger/sqlite/store.ts';
+import { acquireRunLock } from '../ledger/runLock.ts';
+import { planManifest } from '../plan/planner.ts';
+import { Runner, type RunOutcome } from '../pipeline/runner.ts';
+import { createTarget } from '../targets/registry.ts';
+import type { JobContext } from './jobContext.ts';
+import { manifestFor } from './manifestFor.ts';
+import { ProgressReporter } from './progress.ts';
+
+export interface RunJobResult {
+  exitCode: ExitCode;
+  plan: PlanCounts | undefined;
+  outcome: RunOutcome | undefined;
+}
+
+/** Two-stage stop, wired to signals by the CLI: the first asks to drain, the second cancels. */
+export interface StopControl {
+  onStop(listener: (stage: 'drain' | 'abort') => void): void;
+}
+
+export async function runJob(ctx: JobContext, stop: StopControl): Promise<RunJobResult> {
+  const { log } = ctx;
+  const lock = await acquireRunLock(ctx.ledgerPath);
+  const store = openSqliteLedger(ctx.ledgerPath);
+  let runner: Runner | undefined;
+  const planAbort = new AbortController();
+  stop.onStop((stage) => {
+    planAbort.abort(new Error('interrupted'));
+    if (stage === 'drain') runner?.drain();
+    else runner?.abort('interrupted');
+  });
+  try {
+    await store.migrate();
+    // We hold the run lock, so any lease still in the ledger belongs to a run that crashed.
+    const reclaimed = await store.releaseAllLeases();
+    if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
+
+    const target = createTarget(ctx);
+    const manifest = manifestFor(ctx.job);
+    log.info({ manifest: manifest.description }, 'planning');
+    const plan = await planManifest(store, manifest, {
+      policy: ctx.job.job.changePolicy,
+      signal: planAbort.signal,
+      onDuplicate: (key, origin) => log.warn({ key, origin }, 'duplicate key in the manifest: processed once'),
+    }).catch((error: unknown) => {
+      if (planAbort.signal.aborted) return undefined;
+      throw error;
+    });
+    if (plan === undefined) return { exitCode: ExitCode.interrupted, plan, outcome: undefined };
+    log.info({ ...plan }, 'planned');
+
+    await target.prepare(planAbort.signal);
+    const progress = new ProgressReporter(log, ctx.job.name);
+    runner = new Runner({
+      store,
+      target,
+      settings: ctx.job.runner,
+      log,
+      scrub: (text) => ctx.secrets.scrub(text),
+      onProgress: (stats: LedgerStats) => progress.report(stats),
+    });
+    if (planAbort.signal.aborted) runner.drain();
+    const outcome = await runner.run();
+    progress.end();
+    return { exitCode: exitCodeFor(outcome), plan, outcome };
+  } finally {
+    await store.close();
+    await lock.release();
+  }
+}
+
+function exitCodeFor(outcome: RunOutcome): ExitCode {
+  if (outcome.authFailure) return ExitCode.auth;
+  if (outcome.interrupted) return ExitCode.interrupted;
+  return outcome.stats.counts.failed > 0 ? ExitCode.itemsFailed : ExitCode.ok;
+}

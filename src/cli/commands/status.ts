@@ -1,0 +1,14 @@
+import { openJobContext } from '../../app/jobContext.ts';
+import { openExistingLedger } from '../../app/openExistingLedger.ts';
+import { formatStatus, statusJson } from '../../report/status.ts';
+
+export async function statusCommand(jobPath: string, flags: { config?: string; ledger?: string; json?: boolean }): Promise<void> {
+  const ctx = openJobContext(jobPath, { ...flags, logLevel: 'warn' });
+  const store = await openExistingLedger(ctx);
+  try {
+    const stats = await store.stats();
+    process.stdout.write(flags.json ? `${JSON.stringify(statusJson(stats, ctx.job.name), null, 2)}\n` : formatStatus(stats, ctx.job.name));
+  } finally {
+    await store.close();
+  }
+}

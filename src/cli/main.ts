@@ -1,0 +1,131 @@
+// ferry's command line: parse arguments, call the library, map errors to exit codes.
+// No business logic here; each verb's module is loaded only when that verb runs.
+
+import { Command, Option } from 'commander';
+import { handleFatal } from './exit.ts';
+
+const program = new Command('ferry')
+  .description('Bulk upload and migration worker for Cincopa and Cintoo: every manifest item moved exactly once, resumably, with proof.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Exit codes:
+  0    every item done or skipped
+  1    finished, but some items failed (see ferry report <job> --only failed)
+  2    usage, config, job or manifest error (nothing was uploaded for a file-level problem)
+  3    the platform refused the credentials
+  130  interrupted; state is saved, run the same command again to continue
+
+Examples:
+  ferry run jobs/demo.json --sandbox        run the demo job against in-process emulators
+  ferry validate jobs/nightly-scans.json    check config, job, manifest and credentials
+  ferry status jobs/migration.json          progress of a job, also while it runs`,
+  );
+
+const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: $FERRY_CONFIG or ./ferry.config.json)');
+const ledgerOption = (): Option => new Option('--ledger <file>', 'ledger file (default: .ferry/<job>.sqlite beside the job file)');
+
+program
+  .command('run')
+  .description('plan the manifest into the ledger, then upload every pending item until done')
+  .argument('<job>', 'job file (JSON with comments)')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .option('--sandbox', 'start the local Cincopa/Cintoo emulators in-process on their default ports and point the job at them')
+  .option('--concurrency <n>', 'items in flight at once (overrides config)', parsePositiveInt)
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+  .addHelpText(
+    'after',
+    `
+Re-running the same job continues where it stopped; a finished job re-run uploads only new or
+changed manifest items. First Ctrl-C finishes the steps in flight and saves; a second one cancels them.
+
+Examples:
+  ferry run jobs/migration.json
+  CINCOPA_API_TOKEN=... ferry run jobs/nightly.json --concurrency 16
+  ferry run jobs/demo.json --sandbox`,
+  )
+  .action(async (job: string, options) => (await import('./commands/run.ts')).runCommand(job, options));
+
+program
+  .command('status')
+  .description('counts per state, rate, ETA and top errors of a job (works while it runs)')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .option('--json', 'print JSON instead of text')
+  .addHelpText('after', '\nExamples:\n  ferry status jobs/migration.json\n  ferry status jobs/migration.json --json | jq .counts')
+  .action(async (job: string, options) => (await import('./commands/status.ts')).statusCommand(job, options));
+
+program
+  .command('report')
+  .description('one row per item: key, source, state, remote id, attempts, error, bytes, timings')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+  .addOption(new Option('--only <which>', 'only some items').choices(['failed']))
+  .option('-o, --out <file>', 'write to a file instead of stdout')
+  .addHelpText(
+    'after',
+    '\nA failed-only CSV is a valid manifest (columns key, source): feed it to a new job to redo just those.\n\nExamples:\n  ferry report jobs/migration.json > report.csv\n  ferry report jobs/migration.json --only failed -o failed.csv\n  ferry report jobs/migration.json --format json',
+  )
+  .action(async (job: string, options) => (await import('./commands/report.ts')).reportCommand(job, options));
+
+program
+  .command('retry')
+  .description('put failed items back to pending (the next run picks them up)')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .addHelpText('after', '\nExamples:\n  ferry retry jobs/migration.json && ferry run jobs/migration.json')
+  .action(async (job: string, options) => (await import('./commands/retry.ts')).retryCommand(job, options));
+
+program
+  .command('validate')
+  .description('check config, job, manifest rows, credentials, target and sources without uploading anything')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .option('--offline', 'check files only; do not contact the platform or the sources')
+  .option('--sources <n>', 'how many sources to probe for reachability (0 = all)', parseNonNegativeInt, 50)
+  .option('--sandbox', 'validate against the in-process emulators (as run --sandbox would use)')
+  .addHelpText('after', '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL')
+  .action(async (job: string, options) => (await import('./commands/validate.ts')).validateCommand(job, options));
+
+program
+  .command('sandbox')
+  .description('start the local Cincopa and Cintoo emulators and print their URLs and credentials')
+  .option('--port <n>', 'first port: cincopa, origin, cintoo, azurite use n, n+1, n+2, n+3', parsePositiveInt, 4710)
+  .option('--faults <file>', 'JSON fault profile (array of rules) to load at start')
+  .option('--processing-ms <ms>', 'Cincopa processing time after a fetch', parseNonNegativeInt, 300)
+  .addOption(new Option('--failure-style <style>', 'how Cincopa reports failures').choices(['http', 'success-false']).default('http'))
+  .option('--origin-root <dir>', 'folder the origin server serves real files from')
+  .addHelpText('after', '\nExamples:\n  ferry sandbox\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false')
+  .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
+
+program
+  .command('work')
+  .description('serve every job in a shared PostgreSQL ledger (scale-out worker)')
+  .option('--store <url>', 'postgres://... ledger shared by the workers')
+  .action(async () => (await import('./commands/work.ts')).workCommand());
+
+function parsePositiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
+  return parsed;
+}
+
+function parseNonNegativeInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`expected a whole number >= 0, got "${value}"`);
+  return parsed;
+}
+
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  handleFatal(error);
+}
