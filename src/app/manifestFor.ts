@@ -11,7 +11,27 @@ export function manifestFor(job: LoadedJob): ManifestSource {
   switch (source.type) {
     case 'csv':
       return openCsvManifest({ path: path.resolve(job.baseDir, source.path), columns: source.columns, delimiter: source.delimiter });
-    case 'glob':
-      return openGlobManifest({ root: path.resolve(job.baseDir, source.root), include: source.include, exclude: source.exclude });
+    case 'glob': {
+      const files = openGlobManifest({ root: path.resolve(job.baseDir, source.root), include: source.include, exclude: source.exclude });
+      return source.publicBaseUrl ? servedAt(files, source.publicBaseUrl) : files;
+    }
   }
+}
+
+/** The same files, with each source replaced by its URL under `baseUrl` (key = relative path). */
+function servedAt(files: ManifestSource, baseUrl: string): ManifestSource {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return {
+    description: `${files.description} served at ${base}`,
+    async *entries(signal) {
+      for await (const entry of files.entries(signal)) {
+        if (entry.kind === 'item') {
+          const url = new URL(entry.item.key.split('/').map(encodeURIComponent).join('/'), base).href;
+          yield { kind: 'item', item: { ...entry.item, source: url } };
+        } else {
+          yield entry;
+        }
+      }
+    },
+  };
 }

@@ -10,9 +10,9 @@ const durationMs = () => z.number().int().nonnegative();
 export const runnerSchema = z
   .strictObject({
     concurrency: positiveInt().default(8).describe('Items processed at the same time per run (upload/API calls in flight).'),
-    maxAttempts: positiveInt().default(8).describe('Attempts per item step before the item is quarantined as failed with its last error.'),
+    maxAttempts: positiveInt().default(8).describe('Failed attempts an item may spend (over all its steps) before it is quarantined as failed with its last error. Rate-limit waits do not count.'),
     itemTimeoutMs: durationMs().default(6 * 60 * 60 * 1000).describe('Time budget of one item from its first step; past it the item fails (an in-flight Cincopa fetch is aborted).'),
-    leaseMs: positiveInt().default(60_000).describe('How long a claimed item stays leased without a heartbeat; a crashed run\'s items are reclaimed after this.'),
+    leaseMs: positiveInt().default(60_000).describe('How long a claimed item stays leased without a heartbeat. A restart on the same machine reclaims a crashed run\'s items at once.'),
     backoffBaseMs: positiveInt().default(1_000).describe('First retry delay; doubles each attempt, with jitter.'),
     backoffMaxMs: positiveInt().default(5 * 60 * 1000).describe('Longest retry delay.'),
     progressIntervalMs: positiveInt().default(10_000).describe('How often a progress line is logged when stderr is not a terminal.'),
@@ -81,6 +81,7 @@ const globSourceSchema = z
     root: z.string().min(1).describe('Folder to scan, relative to the job file. Symlinks are never followed out of it.'),
     include: z.array(z.string().min(1)).min(1).default(['**/*']).describe('Glob patterns of files to take, relative to root.'),
     exclude: z.array(z.string().min(1)).default([]).describe('Glob patterns to leave out.'),
+    publicBaseUrl: z.url().optional().describe('When the files under root are also served over HTTP at this base URL, each item\'s source becomes <publicBaseUrl>/<relative path> (for Cincopa from_url).'),
   })
   .describe('Files under a folder, matched by globs.');
 
@@ -116,6 +117,16 @@ export const jobSchema = z
     target: z.discriminatedUnion('type', [cincopaTargetSchema, cintooTargetSchema]).describe('Where the items go.'),
     changePolicy: z.enum(['reupload', 'ignore']).default('reupload').describe('What a re-run does with an item whose manifest row (CSV) or size/mtime (glob) changed.'),
     runner: runnerSchema.partial().optional().describe('Overrides of the config\'s runner settings for this job.'),
+  })
+  .superRefine((job, ctx) => {
+    // Cincopa fetches from_url sources itself, so it needs URLs, not paths on this machine.
+    if (job.source.type === 'glob' && job.target.type === 'cincopa' && job.target.mode === 'from_url' && !job.source.publicBaseUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'mode'],
+        message: 'a glob source yields local files, which Cincopa cannot fetch by URL. Fix: set target.mode to "direct", or set source.publicBaseUrl to where these files are served over HTTP',
+      });
+    }
   })
   .describe('A ferry job: these items go to that target.');
 

@@ -1,0 +1,54 @@
+// Renders config.example.json from the schema: every key with its description as a comment
+// and its default as the value. Optional secrets are shown commented out, so copying the
+// example never puts a placeholder token into use.
+
+import { z } from 'zod';
+import { configSchema } from './schema.ts';
+
+interface JsonSchemaNode {
+  description?: string;
+  default?: unknown;
+  type?: string;
+  properties?: Record<string, JsonSchemaNode>;
+  enum?: unknown[];
+}
+
+export function renderConfigExample(): string {
+  const root = z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchemaNode;
+  const lines = [
+    '// ferry config: copy to ferry.config.json (or pass --config <file>, or set FERRY_CONFIG).',
+    '// Generated from src/config/schema.ts by `npm run gen:config-example`; comments are allowed.',
+    `// ${root.description ?? ''}`,
+    ...renderObject(root, '', 0),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function renderObject(node: JsonSchemaNode, _name: string, depth: number): string[] {
+  const indent = '  '.repeat(depth);
+  const entries = Object.entries(node.properties ?? {});
+  const out = [`${indent}{`];
+  entries.forEach(([key, child], index) => {
+    const inner = '  '.repeat(depth + 1);
+    const comma = index < entries.length - 1 ? ',' : '';
+    const choices = child.enum ? ` One of: ${child.enum.map((value) => JSON.stringify(value)).join(', ')}.` : '';
+    if (child.description) out.push(`${inner}// ${child.description}${choices}`);
+    if (child.type === 'object' && child.properties) {
+      const nested = renderObject(child, key, depth + 1);
+      out.push(`${inner}${JSON.stringify(key)}: ${nested[0]!.trimStart()}`, ...nested.slice(1, -1), `${nested.at(-1)}${comma}`);
+    } else if (child.default === undefined) {
+      out.push(`${inner}// ${JSON.stringify(key)}: ${JSON.stringify(placeholder(key))}${comma}`);
+    } else {
+      out.push(`${inner}${JSON.stringify(key)}: ${JSON.stringify(child.default)}${comma}`);
+    }
+  });
+  out.push(`${indent}}`);
+  return out;
+}
+
+function placeholder(key: string): string {
+  if (key === 'apiToken') return '<token; prefer CINCOPA_API_TOKEN>';
+  if (key === 'refreshToken') return '<refresh token; prefer CINTOO_REFRESH_TOKEN>';
+  if (key === 'dir') return '/var/lib/ferry';
+  return `<${key}>`;
+}
