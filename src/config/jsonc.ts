@@ -33,7 +33,32 @@ export function stripJsonComments(text: string): string {
       out += char;
     }
   }
-  return out.replace(/,(\s*[}\]])/g, '$1');
+  return removeTrailingCommas(out);
+}
+
+/** Drop commas that directly precede `}` or `]` (outside strings), as JSONC allows. */
+function removeTrailingCommas(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (inString) {
+      if (char === '\\') {
+        out += char + (text[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+    } else if (char === ',') {
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j]!)) j++;
+      if (text[j] === '}' || text[j] === ']') continue;
+    }
+    out += char;
+  }
+  return out;
 }
 
 /** Line (1-based) of a character offset, for "file:line" messages. */

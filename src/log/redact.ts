@@ -12,6 +12,8 @@ const SECRET_PARAMS = ['api_token', 'access_token', 'refresh_token', 'token', 's
 const SIGNED_URL_HINTS = ['sig=', 'se=', 'X-Amz-Signature=', 'uid=', 'hash='];
 
 const secretParamPattern = new RegExp(`([?&;](?:${SECRET_PARAMS.join('|')})=)[^&#\\s"'<>]*`, 'gi');
+// A signed URL passed as a parameter of another URL (Cincopa's `input=`) arrives percent-encoded.
+const encodedSecretParamPattern = new RegExp(`((?:%3F|%26)(?:${SECRET_PARAMS.join('|')})%3D)[^&#\\s"'<>%]*(?:%[0-9A-F]{2}[^&#\\s"'<>%]*)*?(?=%26|&|#|\\s|"|'|$)`, 'gi');
 const urlPattern = /\bhttps?:\/\/[^\s"'<>]+/gi;
 const bearerPattern = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g;
 const jsonSecretPattern = /("(?:api_token|apiToken|access_token|accessToken|refresh_token|refreshToken|authorization|Authorization|password|client_secret|sig)"\s*:\s*")[^"]*(")/g;
@@ -31,7 +33,7 @@ export function scrubUrl(url: string): string {
       return out.slice(0, out.indexOf('?')) + `?${MASK}`;
     }
   }
-  out = out.replace(secretParamPattern, `$1${MASK}`);
+  out = out.replace(secretParamPattern, `$1${MASK}`).replace(encodedSecretParamPattern, `$1${MASK}`);
   return out;
 }
 
