@@ -45,6 +45,8 @@ export interface ItemRecord {
   origin: string;
   state: ItemState;
   remote: RemoteState;
+  /** 0 for the first upload; bumped when a changed manifest entry sends a finished item round again. */
+  revision: number;
   attempts: number;
   /** Epoch ms before which the item must not be retried (backoff), or null. */
   notBefore: number | null;
@@ -73,6 +75,11 @@ export interface PlanCounts {
   /** Keys seen more than once in this plan: reported once, processed once. */
   duplicates: number;
   rejected: number;
+}
+
+export interface PlanBatchResult extends PlanCounts {
+  /** Keys seen again in this plan generation (each sighting after the first). */
+  duplicateKeys: string[];
 }
 
 /** A persisted transition. Only the given fields change; `updatedAt` is always set. */
@@ -131,7 +138,7 @@ export interface LedgerStore {
    * ones (contentHash differs) follow `policy` (reupload: back to `pending` with remote ids
    * cleared, unless in flight; ignore: keep); unchanged and done ones are left alone.
    */
-  upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanCounts>;
+  upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult>;
   /** Record rows the manifest rejected as `failed` items with their reason (unless already done). */
   recordRejected(generation: number, rows: RejectedRow[]): Promise<void>;
 

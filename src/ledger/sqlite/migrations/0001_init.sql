@@ -1,0 +1,42 @@
+-- One row per manifest item of one job. remote and fields are JSON text.
+CREATE TABLE items (
+  key              TEXT PRIMARY KEY,
+  source           TEXT NOT NULL,
+  fields           TEXT NOT NULL DEFAULT '{}',
+  size             INTEGER,
+  mtime_ms         INTEGER,
+  content_hash     TEXT NOT NULL,
+  origin           TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  remote           TEXT NOT NULL DEFAULT '{}',
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  -- Epoch ms before which the item must not run; 0 = now. Never NULL, so claiming is an index range scan.
+  not_before       INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT,
+  error_class      TEXT,
+  lease_owner      TEXT,
+  lease_until      INTEGER,
+  bytes            INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  started_at       INTEGER,
+  finished_at      INTEGER,
+  -- The plan generation that last saw this key: a second sighting in the same generation is a
+  -- duplicate key in the manifest, detected here so planning needs no in-memory key set.
+  plan_generation  INTEGER NOT NULL DEFAULT 0,
+  -- Bumped each time a changed manifest entry sends a finished item round again, so targets
+  -- can tell the new upload from the old one at the platform.
+  revision         INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+-- Claiming: unfinished items by when they may run next.
+CREATE INDEX items_claimable ON items (not_before) WHERE state NOT IN ('done', 'skipped', 'failed');
+-- status: counts per state, recent finishes, top error classes.
+CREATE INDEX items_state ON items (state);
+CREATE INDEX items_finished ON items (finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX items_lease_owner ON items (lease_owner) WHERE lease_owner IS NOT NULL;
+
+CREATE TABLE plan_runs (
+  generation  INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at  INTEGER NOT NULL
+);

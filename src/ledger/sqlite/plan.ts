@@ -1,0 +1,77 @@
+// Planning inside one transaction per batch: new keys are inserted as pending, unchanged ones
+// are only stamped with the plan generation, changed ones follow the job's change policy, and
+// a key already stamped with this generation is a duplicate in the manifest.
+
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
+import type { ChangePolicy, PlanBatchResult } from '../types.ts';
+
+interface Existing {
+  state: string;
+  content_hash: string;
+  plan_generation: number;
+}
+
+/** Items that are done with (or have not started) their upload can safely be sent round again. */
+const RESETTABLE = new Set(['done', 'skipped', 'failed', 'pending']);
+
+export class SqlitePlanner {
+  readonly #find: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #stamp: StatementSync;
+  readonly #reset: StatementSync;
+  readonly #reject: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#find = db.prepare('SELECT state, content_hash, plan_generation FROM items WHERE key = ?');
+    this.#insert = db.prepare(
+      `INSERT INTO items (key, source, fields, size, mtime_ms, content_hash, origin, state, created_at, updated_at, plan_generation)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    this.#stamp = db.prepare('UPDATE items SET plan_generation = ? WHERE key = ?');
+    this.#reset = db.prepare(
+      `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, content_hash = ?, origin = ?, state = 'pending',
+         remote = '{}', attempts = 0, not_before = 0, last_error = NULL, error_class = NULL, bytes = NULL,
+         started_at = NULL, finished_at = NULL, updated_at = ?, plan_generation = ?,
+         revision = CASE WHEN state IN ('done', 'skipped') THEN revision + 1 ELSE revision END
+       WHERE key = ?`,
+    );
+    this.#reject = db.prepare(
+      `INSERT INTO items (key, source, fields, content_hash, origin, state, last_error, error_class, created_at, updated_at, finished_at, plan_generation)
+       VALUES (?, '', '{}', '', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', content_hash = '',
+         origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
+       WHERE items.state NOT IN ('done', 'skipped') AND items.plan_generation <> excluded.plan_generation`,
+    );
+  }
+
+  upsert(generation: number, items: ManifestItem[], policy: ChangePolicy, now: number): PlanBatchResult {
+    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0, duplicateKeys: [] };
+    for (const item of items) {
+      const existing = this.#find.get(item.key) as Existing | undefined;
+      if (!existing) {
+        this.#insert.run(item.key, item.source, JSON.stringify(item.fields), item.size, item.mtimeMs, item.contentHash, item.origin, now, now, generation);
+        counts.added++;
+      } else if (existing.plan_generation === generation) {
+        counts.duplicates++;
+        counts.duplicateKeys.push(item.key);
+      } else if (existing.content_hash === item.contentHash) {
+        this.#stamp.run(generation, item.key);
+        counts.unchanged++;
+      } else if (policy === 'reupload' && RESETTABLE.has(existing.state)) {
+        this.#reset.run(item.source, JSON.stringify(item.fields), item.size, item.mtimeMs, item.contentHash, item.origin, now, generation, item.key);
+        counts.changed++;
+      } else {
+        // ignore policy, or an upload in flight: it finishes with what it started with; with
+        // reupload the next plan sees the change again once it has settled.
+        this.#stamp.run(generation, item.key);
+        counts.changed++;
+      }
+    }
+    return counts;
+  }
+
+  reject(generation: number, rows: RejectedRow[], now: number): void {
+    for (const row of rows) this.#reject.run(row.key, row.origin, row.reason, now, now, now, generation);
+  }
+}

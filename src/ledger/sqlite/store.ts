@@ -1,0 +1,181 @@
+// The default ledger: one SQLite file per job, through node:sqlite (no native addon).
+//
+// Durability: WAL with synchronous=FULL, so a transition that returned has survived a power cut
+// and not just a process crash — the resume rule depends on it ("persist status_id before
+// polling"). Planning batches thousands of rows per transaction, which keeps the fsync cost off
+// the million-row path. busy_timeout lets `ferry status` read from another shell while a run
+// writes.
+
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  LeaseLostError,
+  type ChangePolicy,
+  type ItemFilter,
+  type ItemPatch,
+  type ItemRecord,
+  type ItemState,
+  type LedgerStats,
+  type LedgerStore,
+  type PlanBatchResult,
+} from '../types.ts';
+import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
+import { applyMigrations } from './migrate.ts';
+import { toRecord, type ItemRow } from './rows.ts';
+import { SqlitePlanner } from './plan.ts';
+import { transitionSql } from './transition.ts';
+
+const UNFINISHED = `state NOT IN ('done', 'skipped', 'failed')`;
+const PAGE = 1_000;
+
+export function openSqliteLedger(file: string): LedgerStore {
+  return new SqliteLedger(file);
+}
+
+class SqliteLedger implements LedgerStore {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #planner: SqlitePlanner | undefined;
+
+  constructor(file: string) {
+    this.#db = new DatabaseSync(file, { timeout: 10_000 });
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.#db);
+  }
+
+  async beginPlan(): Promise<number> {
+    const row = this.#statement('INSERT INTO plan_runs (started_at) VALUES (?) RETURNING generation').get(Date.now()) as { generation: number };
+    return row.generation;
+  }
+
+  async upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult> {
+    this.#planner ??= new SqlitePlanner(this.#db);
+    return this.#inTransaction(() => this.#planner!.upsert(generation, items, policy, Date.now()));
+  }
+
+  async recordRejected(generation: number, rows: RejectedRow[]): Promise<void> {
+    this.#planner ??= new SqlitePlanner(this.#db);
+    this.#inTransaction(() => this.#planner!.reject(generation, rows, Date.now()));
+  }
+
+  async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ItemRecord[]> {
+    const rows = this.#statement(
+      `UPDATE items SET lease_owner = ?, lease_until = ?, updated_at = ?
+       WHERE key IN (
+         SELECT key FROM items
+         WHERE ${UNFINISHED} AND not_before <= ? AND (lease_owner IS NULL OR lease_until < ?)
+         ORDER BY not_before LIMIT ?)
+       RETURNING *`,
+    ).all(owner, now + leaseMs, now, now, now, limit) as unknown as ItemRow[];
+    return rows.map(toRecord);
+  }
+
+  async transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord> {
+    const { sql, values } = transitionSql(patch, Date.now());
+    const row = this.#statement(sql).get(...values, key, owner) as ItemRow | undefined;
+    if (!row) throw new LeaseLostError(key, owner);
+    return toRecord(row);
+  }
+
+  async renewLeases(owner: string, leaseMs: number, now = Date.now()): Promise<number> {
+    return Number(this.#statement('UPDATE items SET lease_until = ? WHERE lease_owner = ?').run(now + leaseMs, owner).changes);
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    this.#statement('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
+  }
+
+  async releaseAllLeases(): Promise<number> {
+    return Number(this.#statement('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL').run().changes);
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    const now = Date.now();
+    const row = this.#statement(
+      `SELECT MIN(CASE WHEN lease_owner IS NOT NULL AND lease_until >= ? THEN lease_until ELSE not_before END) AS at
+       FROM items WHERE ${UNFINISHED}`,
+    ).get(now) as { at: number | null };
+    return row.at === null ? null : Math.max(row.at, now);
+  }
+
+  async get(key: string): Promise<ItemRecord | undefined> {
+    const row = this.#statement('SELECT * FROM items WHERE key = ?').get(key) as ItemRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async stats(windowMs = 60_000, now = Date.now()): Promise<LedgerStats> {
+    const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<ItemState, number>;
+    let total = 0;
+    for (const row of this.#statement('SELECT state, COUNT(*) AS n FROM items GROUP BY state').all() as { state: ItemState; n: number }[]) {
+      counts[row.state] = row.n;
+      total += row.n;
+    }
+    const recent = this.#statement('SELECT COUNT(*) AS n FROM items WHERE finished_at >= ?').get(now - windowMs) as { n: number };
+    const topErrors = this.#statement(
+      `SELECT error_class AS errorClass, COUNT(*) AS count, MAX(last_error) AS example
+       FROM items WHERE state = 'failed' GROUP BY error_class ORDER BY count DESC LIMIT 5`,
+    ).all() as { errorClass: string | null; count: number; example: string | null }[];
+    const bytes = this.#statement(`SELECT COALESCE(SUM(bytes), 0) AS b FROM items WHERE state = 'done'`).get() as { b: number };
+    return {
+      counts,
+      total,
+      recentlyFinished: recent.n,
+      windowMs,
+      topErrors: topErrors.map((entry) => ({ errorClass: entry.errorClass ?? 'unknown', count: entry.count, example: entry.example ?? '' })),
+      bytesDone: bytes.b,
+    };
+  }
+
+  async *iterate(filter: ItemFilter = {}): AsyncIterable<ItemRecord> {
+    const states = filter.states ?? [];
+    const stateClause = states.length > 0 ? `AND state IN (${states.map(() => '?').join(', ')})` : '';
+    const statement = this.#statement(`SELECT * FROM items WHERE key > ? ${stateClause} ORDER BY key LIMIT ${PAGE}`);
+    let after = '';
+    for (;;) {
+      const rows = statement.all(after, ...states) as unknown as ItemRow[];
+      for (const row of rows) yield toRecord(row);
+      if (rows.length < PAGE) return;
+      after = rows.at(-1)!.key;
+    }
+  }
+
+  async retryFailed(): Promise<number> {
+    // Rejected manifest rows stay failed: only a corrected manifest (re-planned) can fix them.
+    return Number(
+      this.#statement(
+        `UPDATE items SET state = 'pending', attempts = 0, not_before = 0, finished_at = NULL, updated_at = ?
+         WHERE state = 'failed' AND COALESCE(error_class, '') <> 'rejected'`,
+      ).run(Date.now()).changes,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #inTransaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+const STATES: readonly ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'described', 'registered', 'placed', 'done', 'skipped', 'failed'];
+

@@ -1,0 +1,134 @@
+// CSV manifests, streamed through csv-parse: header row, column mapping from the job file,
+// BOM, CRLF, quoted newlines and delimiters. File-level problems throw a UsageError naming the
+// file, line and fix; a bad row becomes a rejected entry and the other rows go on.
+
+import { createHash } from 'node:crypto';
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse';
+import { UsageError } from '../core/errors.ts';
+import type { ManifestEntry, ManifestSource } from './types.ts';
+import { readUtf8Text } from './utf8.ts';
+
+export interface CsvManifestOptions {
+  path: string;
+  /** Manifest field → CSV header. `source` is required; `key` optional (default: the source). */
+  columns: { source: string; key?: string; [field: string]: string | undefined };
+  delimiter?: string;
+}
+
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+export function openCsvManifest(options: CsvManifestOptions): ManifestSource {
+  const file = path.resolve(options.path);
+  return {
+    description: file,
+    entries: (signal) => readCsv(file, options, signal),
+  };
+}
+
+async function* readCsv(file: string, options: CsvManifestOptions, signal?: AbortSignal): AsyncGenerator<ManifestEntry> {
+  await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+    const reason = error.code === 'ENOENT' ? 'does not exist' : error.code === 'EACCES' ? 'is not readable (permissions)' : `cannot be read (${error.message})`;
+    throw new UsageError(`${file}: the manifest ${reason}. Fix: check source.path in the job file (relative paths start at the job file's folder).`);
+  });
+  const baseDir = path.dirname(file);
+  const parser = parse({ bom: true, delimiter: options.delimiter ?? ',', info: true, relax_column_count: true, skip_empty_lines: true });
+  const feeding = feed(file, parser, signal);
+  let mapping: ColumnMapping | undefined;
+  let rows = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!mapping) {
+        mapping = mapColumns(file, record, options.columns);
+        continue;
+      }
+      rows++;
+      yield toEntry(record, `${file}:${info.lines}`, mapping, baseDir);
+    }
+  } catch (error) {
+    throw asUsageError(file, error);
+  }
+  await feeding;
+  if (!mapping) throw new UsageError(`${file}: the manifest is empty (no header row). Fix: add a header row naming the columns, then one row per item.`);
+  if (rows === 0) throw new UsageError(`${file}: the manifest has a header row but no items. Fix: add one row per item, or check that this is the right file.`);
+}
+
+async function feed(file: string, parser: ReturnType<typeof parse>, signal?: AbortSignal): Promise<void> {
+  try {
+    for await (const text of readUtf8Text(file, signal)) {
+      if (!parser.write(text)) await new Promise((resolve) => parser.once('drain', resolve));
+    }
+    parser.end();
+  } catch (error) {
+    parser.destroy(error as Error);
+  }
+}
+
+interface ColumnMapping {
+  header: string[];
+  source: number;
+  key: number | undefined;
+  fields: [name: string, index: number][];
+}
+
+function mapColumns(file: string, header: string[], columns: CsvManifestOptions['columns']): ColumnMapping {
+  const names = header.map((name) => name.trim());
+  const indexOf = (field: string, column: string): number => {
+    const index = names.indexOf(column);
+    if (index === -1) {
+      throw new UsageError(
+        `${file}:1: the job maps ${field} to the column "${column}", but the header has no such column (it has: ${names.map((name) => `"${name}"`).join(', ')}). ` +
+          `Fix: correct source.columns.${field} in the job file, or the header row.`,
+      );
+    }
+    return index;
+  };
+  const fields: [string, number][] = [];
+  for (const [field, column] of Object.entries(columns)) {
+    if (column === undefined || field === 'source' || field === 'key') continue;
+    fields.push([field, indexOf(field, column)]);
+  }
+  return { header: names, source: indexOf('source', columns.source), key: columns.key === undefined ? undefined : indexOf('key', columns.key), fields };
+}
+
+function toEntry(record: string[], origin: string, mapping: ColumnMapping, baseDir: string): ManifestEntry {
+  const rawSource = (record[mapping.source] ?? '').trim();
+  const rawKey = mapping.key === undefined ? undefined : (record[mapping.key] ?? '').trim();
+  const fallbackKey = rawKey || rawSource || origin;
+  if (record.length !== mapping.header.length) {
+    return rejected(fallbackKey, origin, `has ${record.length} fields but the header has ${mapping.header.length}; fix the row's commas or quoting`);
+  }
+  if (!rawSource) return rejected(fallbackKey, origin, `the source column "${mapping.header[mapping.source]}" is empty`);
+  if (mapping.key !== undefined && !rawKey) return rejected(fallbackKey, origin, `the key column "${mapping.header[mapping.key]}" is empty`);
+  let source: string;
+  if (URL_SCHEME.test(rawSource)) {
+    if (!/^https?:\/\//i.test(rawSource)) return rejected(fallbackKey, origin, `the source ${rawSource.split('?')[0]} is not an http(s) URL or a file path`);
+    try {
+      source = new URL(rawSource).href;
+    } catch {
+      return rejected(fallbackKey, origin, `the source is not a valid URL`);
+    }
+  } else {
+    source = path.resolve(baseDir, rawSource);
+  }
+  const fields: Record<string, string> = {};
+  for (const [name, index] of mapping.fields) fields[name] = record[index] ?? '';
+  const key = rawKey || (URL_SCHEME.test(rawSource) ? source : path.relative(baseDir, source).split(path.sep).join('/'));
+  const contentHash = createHash('sha1').update(JSON.stringify([source, fields])).digest('base64url');
+  return { kind: 'item', item: { key, source, fields, size: null, mtimeMs: null, contentHash, origin } };
+}
+
+function rejected(key: string, origin: string, reason: string): ManifestEntry {
+  return { kind: 'rejected', row: { key, origin, reason: `${origin}: ${reason}` } };
+}
+
+function asUsageError(file: string, error: unknown): Error {
+  if (error instanceof UsageError) return error;
+  const csvError = error as { code?: string; message?: string; lines?: number };
+  if (typeof csvError.code === 'string' && csvError.code.startsWith('CSV_')) {
+    const where = typeof csvError.lines === 'number' ? `:${csvError.lines}` : '';
+    return new UsageError(`${file}${where}: malformed CSV: ${csvError.message}. Fix: repair the quoting near that line (a field with a comma, quote or line break must be wrapped in double quotes, inner quotes doubled).`);
+  }
+  return error as Error;
+}
