@@ -1,0 +1,110 @@
+// asset.upload_from_url: Cincopa downloads the source itself. The emulator does so for real
+// over HTTP, streaming (never buffering), then "processes" for a configurable time before the
+// asset exists. Status is kept per status_id for asset.upload_from_url_get_status.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { get as httpGet, type ClientRequest } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import path from 'node:path';
+import type { FaultRule } from '../faults.ts';
+import type { CincopaState } from './state.ts';
+import type { WebhookDispatcher } from './webhooks.ts';
+
+export interface FetchJob {
+  statusId: string;
+  status: 'inprogress' | 'done' | 'failed' | 'aborted';
+  bytes: number;
+  size: number | null;
+  rid: string;
+  more: string;
+  request?: ClientRequest;
+  timer?: NodeJS.Timeout;
+}
+
+export class Fetcher {
+  readonly jobs = new Map<string, FetchJob>();
+  readonly #state: CincopaState;
+  readonly #webhooks: WebhookDispatcher;
+  readonly #processingMs: () => number;
+
+  constructor(state: CincopaState, webhooks: WebhookDispatcher, processingMs: () => number) {
+    this.#state = state;
+    this.#webhooks = webhooks;
+    this.#processingMs = processingMs;
+  }
+
+  start(input: string, fid: string | undefined, processingFault: FaultRule | undefined): FetchJob {
+    const job: FetchJob = { statusId: randomUUID().replaceAll('-', ''), status: 'inprogress', bytes: 0, size: null, rid: '', more: '' };
+    this.jobs.set(job.statusId, job);
+    const fail = (more: string): void => {
+      if (job.status !== 'inprogress') return;
+      job.status = 'failed';
+      job.more = more;
+    };
+    const get = input.startsWith('https:') ? httpsGet : httpGet;
+    const request = get(input, { timeout: 30_000 }, (res) => {
+      if ((res.statusCode ?? 0) >= 300) {
+        res.resume();
+        return fail(`could not download the input URL: HTTP ${res.statusCode}`);
+      }
+      const length = Number(res.headers['content-length']);
+      if (Number.isFinite(length)) job.size = length;
+      const md5 = createHash('md5');
+      res.on('data', (chunk: Buffer) => {
+        job.bytes += chunk.length;
+        md5.update(chunk);
+      });
+      res.on('error', (error) => fail(`download interrupted: ${error.message}`));
+      res.on('end', () => {
+        if (job.status !== 'inprogress') return;
+        if (job.size !== null && job.bytes !== job.size) return fail(`download incomplete: ${job.bytes} of ${job.size} bytes`);
+        job.size = job.bytes;
+        this.#process(job, input, fid, md5.digest('hex'), processingFault);
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', (error) => fail(`could not download the input URL: ${error.message}`));
+    job.request = request;
+    return job;
+  }
+
+  #process(job: FetchJob, input: string, fid: string | undefined, md5: string, fault: FaultRule | undefined): void {
+    if (fault?.kind === 'processing-stuck') return; // stays "inprogress" forever
+    const delay = fault?.kind === 'processing-slow' ? (fault.latencyMs ?? 10_000) : this.#processingMs();
+    job.timer = setTimeout(() => {
+      if (job.status !== 'inprogress') return;
+      if (fault?.kind === 'processing-failed') {
+        job.status = 'failed';
+        job.more = 'processing failed: the media could not be transcoded';
+        return;
+      }
+      const filename = decodeURIComponent(path.posix.basename(new URL(input).pathname)) || 'download';
+      const asset = this.#state.createAsset({ filename, filesize: job.bytes, md5, source: 'url' });
+      const gallery = fid ? this.#state.galleries.get(fid) : undefined;
+      if (gallery && !gallery.members.includes(asset.rid)) gallery.members.push(asset.rid);
+      job.rid = asset.rid;
+      job.status = 'done';
+      this.#webhooks.emit('asset.uploaded', { rid: asset.rid, id: asset.id, filename: asset.filename });
+    }, delay);
+    job.timer.unref();
+  }
+
+  abort(statusId: string): FetchJob | undefined {
+    const job = this.jobs.get(statusId);
+    if (!job) return undefined;
+    if (job.status === 'inprogress') {
+      job.status = 'aborted';
+      job.more = 'aborted by request';
+      job.request?.destroy();
+      if (job.timer) clearTimeout(job.timer);
+    }
+    return job;
+  }
+
+  close(): void {
+    for (const job of this.jobs.values()) {
+      job.request?.destroy();
+      if (job.timer) clearTimeout(job.timer);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// Fault injection, per service and route, scripted (`after`/`times`) or probabilistic.
+// Rules come from CLI flags, a JSON profile, the /_sandbox/faults endpoint or a test.
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.ts';
+import type { SandboxService } from './journal.ts';
+
+export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export const faultRuleSchema = z.strictObject({
+  service: z.enum(['cincopa', 'cincopa-upload', 'cintoo', 'origin', 'azurite', '*']).default('*'),
+  route: z.string().min(1).default('*'),
+  kind: z.enum(FAULT_KINDS),
+  probability: z.number().min(0).max(1).optional(),
+  times: z.number().int().positive().optional(),
+  after: z.number().int().nonnegative().optional(),
+  status: z.number().int().min(100).max(599).optional(),
+  retryAfterSec: z.number().nonnegative().optional(),
+  latencyMs: z.number().int().nonnegative().optional(),
+});
+export type FaultRule = z.input<typeof faultRuleSchema> & { service?: SandboxService | '*' };
+
+interface ActiveRule {
+  id: number;
+  rule: z.output<typeof faultRuleSchema>;
+  seen: number;
+  used: number;
+}
+
+export class Faults {
+  readonly #rules: ActiveRule[] = [];
+  readonly #random: () => number;
+  #nextId = 1;
+
+  constructor(rules: FaultRule[] = [], random: () => number = Math.random) {
+    this.#random = random;
+    for (const rule of rules) this.add(rule);
+  }
+
+  add(rule: FaultRule): number {
+    const id = this.#nextId++;
+    this.#rules.push({ id, rule: faultRuleSchema.parse(rule), seen: 0, used: 0 });
+    return id;
+  }
+
+  remove(id: number): void {
+    const index = this.#rules.findIndex((active) => active.id === id);
+    if (index >= 0) this.#rules.splice(index, 1);
+  }
+
+  clear(): void {
+    this.#rules.length = 0;
+  }
+
+  list(): (z.output<typeof faultRuleSchema> & { id: number; used: number })[] {
+    return this.#rules.map((active) => ({ ...active.rule, id: active.id, used: active.used }));
+  }
+
+  /**
+   * The first rule that fires for this request, counting the request against every matching
+   * rule's `after`/`times`. Processing faults are picked with their own route names.
+   */
+  pick(service: SandboxService, route: string, kinds?: readonly FaultKind[]): z.output<typeof faultRuleSchema> | undefined {
+    if (this.#rules.length === 0) return undefined;
+    for (const active of this.#rules) {
+      const { rule } = active;
+      if (rule.service !== '*' && rule.service !== service) continue;
+      if (rule.route !== '*' && rule.route !== route) continue;
+      if (kinds && !kinds.includes(rule.kind)) continue;
+      if (!kinds && PROCESSING.has(rule.kind)) continue;
+      active.seen++;
+      if (rule.after !== undefined && active.seen <= rule.after) continue;
+      if (rule.times !== undefined && active.used >= rule.times) continue;
+      if (rule.probability !== undefined && this.#random() >= rule.probability) continue;
+      active.used++;
+      return rule;
+    }
+    return undefined;
+  }
+}
+
+const PROCESSING = new Set<FaultKind>(['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url']);
+
+export function loadFaultProfile(file: string): FaultRule[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${file}: the fault profile cannot be read as JSON (${(error as Error).message}). Fix: give a JSON array of fault rules.`);
+  }
+  const list = Array.isArray(raw) ? raw : (raw as { faults?: unknown })?.faults;
+  if (!Array.isArray(list)) throw new UsageError(`${file}: a fault profile is a JSON array of rules (or {"faults": [...]}). Fix: wrap the rules in [ ].`);
+  return list.map((entry, index) => {
+    const parsed = faultRuleSchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UsageError(`${file}: rule ${index}: ${issue.path.join('.') || '(rule)'}: ${issue.message}. Fix: kinds are ${FAULT_KINDS.join(', ')}.`);
+    }
+    return parsed.data;
+  });
+}
