@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import got from 'got';
+import got, { type OptionsInit } from 'got';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { SecretRegistry, scrubText, scrubUrl } from '../../src/log/redact.ts';
@@ -34,9 +34,9 @@ function captureLogger(): { log: ReturnType<typeof createLogger>; output: () => 
   return { log: createLogger({ secrets, destination: stream, pretty: false }), output: () => text };
 }
 
-async function gotError(url: string, options: Parameters<typeof got>[1] = {}): Promise<Error> {
+async function gotError(url: string, options: OptionsInit = {}): Promise<Error> {
   try {
-    await got(url, { retry: { limit: 0 }, ...options });
+    await got(url, { retry: { limit: 0 }, ...options } as OptionsInit);
   } catch (error) {
     return error as Error;
   }

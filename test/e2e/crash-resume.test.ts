@@ -1,0 +1,98 @@
+// The crash test of the ledger issue: a run of 2,000 items against the sandbox, SIGKILLed at
+// random moments and restarted each time, must end with every item done, exactly one asset per
+// reference key at the platform, and a report that matches the platform's inventory.
+
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { cleanEnv, FERRY_BIN, runFerry } from '../helpers/cli.ts';
+import { makeJobDir, type JobDir } from '../helpers/jobDir.ts';
+import { assetsByReference, galleryMembers } from '../helpers/inventory.ts';
+
+const ITEMS = 2_000;
+const KILLS = 6;
+
+let sandbox: Sandbox;
+let job: JobDir;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ services: ['cincopa', 'origin'], cincopa: { processingMs: 5 } });
+  const rows = Array.from({ length: ITEMS }, (_, index) => ({
+    id: `item-${String(index).padStart(5, '0')}`,
+    url: `${sandbox.origin.url}/gen/item-${index}.bin?size=${1024 + index}`,
+    title: `Item ${index}`,
+  }));
+  job = makeJobDir({
+    cincopaUrl: sandbox.cincopa.url,
+    apiToken: sandbox.cincopa.apiToken,
+    rows,
+    name: 'crash',
+    config: { runner: { concurrency: 24, backoffBaseMs: 50, backoffMaxMs: 500, progressIntervalMs: 1000 } },
+  });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+/** Starts `ferry run` and SIGKILLs it after `afterMs`; resolves when it is gone. */
+function runAndKill(afterMs: number): Promise<{ killed: boolean; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FERRY_BIN, 'run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], {
+      env: cleanEnv(),
+      stdio: 'ignore',
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL', code });
+    });
+  });
+}
+
+describe('crash safety', () => {
+  it(`survives ${KILLS} SIGKILLs with nothing lost and nothing duplicated`, { timeout: 240_000 }, async () => {
+    let kills = 0;
+    for (let round = 0; round < KILLS; round++) {
+      // Random moments: early (planning, gallery lookup) to deep in the upload phase.
+      const outcome = await runAndKill(300 + Math.floor(Math.random() * 2_500));
+      if (outcome.killed) kills++;
+      else expect(outcome.code).toBe(0); // finished before the kill: allowed, and must be clean
+    }
+    expect(kills).toBeGreaterThanOrEqual(5);
+
+    const final = await runFerry(['run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], { timeoutMs: 180_000 });
+    expect(final.code, final.stderr).toBe(0);
+    expect(final.stdout).toContain(`done ${ITEMS}`);
+
+    // The platform: exactly one asset per reference key, every asset in the one gallery.
+    const inventory = sandbox.inventory();
+    const byReference = assetsByReference(inventory, 'ferry:crash:');
+    expect(byReference.size).toBe(ITEMS);
+    const duplicated = [...byReference].filter(([, assets]) => assets.length > 1).map(([key]) => key);
+    expect(duplicated).toEqual([]);
+    const orphans = inventory.assets.filter((asset) => !asset.reference_id);
+    expect(orphans).toEqual([]);
+    const members = galleryMembers(inventory, 'e2e gallery');
+    expect(new Set(members).size).toBe(ITEMS);
+    expect(members).toHaveLength(ITEMS);
+
+    // The report agrees with the platform, item by item.
+    const report = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
+    expect(report.code, report.stderr).toBe(0);
+    const rows = parseJsonReport(report.stdout);
+    expect(rows).toHaveLength(ITEMS);
+    for (const row of rows) {
+      expect(row.state).toBe('done');
+      const assets = byReference.get(`ferry:crash:${row.key}`);
+      expect(assets?.map((asset) => asset.rid)).toEqual([row.remote_id]);
+    }
+  });
+});
+
+function parseJsonReport(text: string): { key: string; state: string; remote_id: string }[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as { key: string; state: string; remote_id: string }[];
+  return trimmed.split('\n').map((line) => JSON.parse(line) as { key: string; state: string; remote_id: string });
+}
