@@ -54,13 +54,22 @@ function runAndKill(afterMs: number): Promise<{ killed: boolean; code: number | 
 describe('crash safety', () => {
   it(`survives ${KILLS} SIGKILLs with nothing lost and nothing duplicated`, { timeout: 240_000 }, async () => {
     let kills = 0;
+    let killsMidRun = 0;
+    const finishedAtKill: number[] = [];
     for (let round = 0; round < KILLS; round++) {
       // Random moments: early (planning, gallery lookup) to deep in the upload phase.
-      const outcome = await runAndKill(300 + Math.floor(Math.random() * 2_500));
+      const outcome = await runAndKill(400 + Math.floor(Math.random() * 1_600));
       if (outcome.killed) kills++;
       else expect(outcome.code).toBe(0); // finished before the kill: allowed, and must be clean
+      const status = await runFerry(['status', job.jobFile, '--config', job.configFile, '--json']);
+      if (status.code !== 0) continue; // killed before the ledger existed
+      const view = JSON.parse(status.stdout) as { finished: number; total: number };
+      finishedAtKill.push(view.finished);
+      if (outcome.killed && view.finished > 0 && view.finished < ITEMS) killsMidRun++;
     }
     expect(kills).toBeGreaterThanOrEqual(5);
+    // The kills must land while items are in flight, or the test proves nothing.
+    expect(killsMidRun, `finished items at each kill: ${finishedAtKill.join(', ')}`).toBeGreaterThanOrEqual(3);
 
     const final = await runFerry(['run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], { timeoutMs: 180_000 });
     expect(final.code, final.stderr).toBe(0);
@@ -72,7 +81,7 @@ describe('crash safety', () => {
     expect(byReference.size).toBe(ITEMS);
     const duplicated = [...byReference].filter(([, assets]) => assets.length > 1).map(([key]) => key);
     expect(duplicated).toEqual([]);
-    const orphans = inventory.assets.filter((asset) => !asset.reference_id);
+    const orphans = inventory.cincopa.assets.filter((asset) => !asset.reference_id);
     expect(orphans).toEqual([]);
     const members = galleryMembers(inventory, 'e2e gallery');
     expect(new Set(members).size).toBe(ITEMS);
