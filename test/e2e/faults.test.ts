@@ -1,0 +1,90 @@
+// Recovery under injected faults, through the CLI: 429 storms with Retry-After, 5xx, connection
+// resets mid-body, failed and stuck processing. Whatever happens, nothing is lost and nothing
+// is duplicated, and what cannot succeed fails with its reason.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { runFerry } from '../helpers/cli.ts';
+import { assetsByReference, galleryMembers } from '../helpers/inventory.ts';
+import { makeJobDir } from '../helpers/jobDir.ts';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ cincopa: { processingMs: 10 } });
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+const rows = (prefix: string, count: number): Record<string, string>[] =>
+  Array.from({ length: count }, (_, index) => ({ id: `${prefix}-${index}`, url: `${sandbox.origin.url}/gen/${prefix}-${index}.mp4?size=${4096 + index}`, title: `${prefix} ${index}` }));
+
+describe('fault recovery', () => {
+  it('rides out a 429 storm, 5xx bursts and connection resets with nothing lost or duplicated', { timeout: 60_000 }, async () => {
+    sandbox.faults.clear();
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'rate-limit', retryAfterSec: 0.2, probability: 0.4 });
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url_get_status', kind: 'status', status: 503, probability: 0.25 });
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.set_meta', kind: 'reset', probability: 0.25 });
+    sandbox.faults.add({ service: 'cincopa', route: 'gallery.add_item', kind: 'status', status: 502, times: 5 });
+    sandbox.faults.add({ service: 'origin', route: 'GET', kind: 'reset', times: 3 });
+    const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows: rows('storm', 40), name: 'storm', config: { runner: { concurrency: 8, maxAttempts: 12, backoffBaseMs: 20, backoffMaxMs: 200 } } });
+
+    const run = await runFerry(['run', job.jobFile, '--config', job.configFile], { timeoutMs: 55_000 });
+    sandbox.faults.clear();
+    // Source resets make Cincopa's fetch fail: a permanent failure for those items, by design.
+    const report = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
+    const items = report.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; state: string; error: string | null; attempts: number });
+    const failed = items.filter((item) => item.state === 'failed');
+    expect(failed.length).toBeLessThanOrEqual(3);
+    for (const item of failed) expect(item.error).toMatch(/download interrupted|could not download/);
+    expect(run.code).toBe(failed.length > 0 ? 1 : 0);
+
+    const journal = sandbox.journal;
+    expect(journal.entries({ route: 'asset.upload_from_url' }).filter((entry) => entry.status === 429).length).toBeGreaterThan(0);
+    expect(items.some((item) => item.attempts > 0)).toBe(true);
+
+    const byReference = assetsByReference(sandbox.inventory(), 'ferry:storm:');
+    expect(byReference.size).toBe(40 - failed.length);
+    for (const assets of byReference.values()) expect(assets).toHaveLength(1);
+    expect(new Set(galleryMembers(sandbox.inventory(), 'e2e gallery')).size).toBeGreaterThanOrEqual(40 - failed.length);
+
+    // A retry after the storm finishes the failed ones, still without twins.
+    if (failed.length > 0) {
+      expect((await runFerry(['retry', job.jobFile, '--config', job.configFile])).code).toBe(0);
+      const again = await runFerry(['run', job.jobFile, '--config', job.configFile]);
+      expect(again.code, again.stderr).toBe(0);
+      const after = assetsByReference(sandbox.inventory(), 'ferry:storm:');
+      expect(after.size).toBe(40);
+      for (const assets of after.values()) expect(assets).toHaveLength(1);
+    }
+  });
+
+  it('fails an item whose processing fails, with Cincopa\'s reason, and the others go on', async () => {
+    sandbox.faults.clear();
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'processing-failed', times: 1 });
+    const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows: rows('proc', 4), name: 'proc', config: { runner: { concurrency: 1 } } });
+    const run = await runFerry(['run', job.jobFile, '--config', job.configFile]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('done 3  skipped 0  failed 1');
+    const failed = await runFerry(['report', job.jobFile, '--config', job.configFile, '--only', 'failed']);
+    expect(failed.stdout).toContain('processing failed: the media could not be transcoded');
+  });
+
+  it('aborts processing that is stuck past its budget and fails the item', async () => {
+    sandbox.faults.clear();
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'processing-stuck', times: 1 });
+    const job = makeJobDir({
+      cincopaUrl: sandbox.cincopa.url,
+      apiToken: sandbox.cincopa.apiToken,
+      rows: rows('stuck', 1),
+      name: 'stuck',
+      config: { cincopa: { apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, pollIntervalMs: 50, processingTimeoutMs: 600 } },
+    });
+    const run = await runFerry(['run', job.jobFile, '--config', job.configFile]);
+    expect(run.code).toBe(1);
+    expect(sandbox.journal.count({ route: 'asset.upload_from_url_abort' })).toBe(1);
+    const failed = await runFerry(['report', job.jobFile, '--config', job.configFile, '--only', 'failed']);
+    expect(failed.stdout).toMatch(/still fetching\/processing after \d+ s; aborted/);
+  });
+});
