@@ -54,34 +54,66 @@ export class Faults {
     this.#rules.length = 0;
   }
 
-  list(): (z.output<typeof faultRuleSchema> & { id: number; used: number })[] {
+  list(): (ResolvedFaultRule & { id: number; used: number })[] {
     return this.#rules.map((active) => ({ ...active.rule, id: active.id, used: active.used }));
   }
 
   /**
-   * The first rule that fires for this request, counting the request against every matching
-   * rule's `after`/`times`. Processing faults are picked with their own route names.
+   * The fault for this request: the first terminal rule (status, rate-limit, reset, auth, ...)
+   * that fires, else the first latency rule that fires. Use `draw` to get both at once.
+   * `kinds` restricts the candidates; without it, processing/expired-url rules are skipped
+   * (they are picked by the method they shape, e.g. asset.upload_from_url).
    */
-  pick(service: SandboxService, route: string, kinds?: readonly FaultKind[]): z.output<typeof faultRuleSchema> | undefined {
-    if (this.#rules.length === 0) return undefined;
+  pick(service: SandboxService, route: string, kinds?: readonly FaultKind[]): ResolvedFaultRule | undefined {
+    const drawn = this.draw(service, route, kinds);
+    return drawn.rule ?? drawn.latency;
+  }
+
+  /**
+   * Evaluates every rule matching this request. Each matching rule counts the request (its
+   * `after` window), so rules stay independent of each other; a firing rule counts a use.
+   * At most one terminal rule fires (the first); every firing latency rule adds its delay.
+   */
+  draw(service: SandboxService, route: string, kinds?: readonly FaultKind[]): FaultDraw {
+    const drawn: FaultDraw = { delayMs: 0 };
+    if (this.#rules.length === 0) return drawn;
     for (const active of this.#rules) {
       const { rule } = active;
       if (rule.service !== '*' && rule.service !== service) continue;
       if (rule.route !== '*' && rule.route !== route) continue;
-      if (kinds && !kinds.includes(rule.kind)) continue;
-      if (!kinds && PROCESSING.has(rule.kind)) continue;
+      if (kinds ? !kinds.includes(rule.kind) : PROCESSING.has(rule.kind)) continue;
       active.seen++;
+      const isLatency = rule.kind === 'latency';
+      if (!isLatency && drawn.rule) continue;
       if (rule.after !== undefined && active.seen <= rule.after) continue;
       if (rule.times !== undefined && active.used >= rule.times) continue;
       if (rule.probability !== undefined && this.#random() >= rule.probability) continue;
       active.used++;
-      return rule;
+      if (isLatency) {
+        drawn.delayMs += rule.latencyMs ?? DEFAULT_LATENCY_MS;
+        drawn.latency ??= rule;
+      } else drawn.rule = rule;
     }
-    return undefined;
+    return drawn;
   }
 }
 
-const PROCESSING = new Set<FaultKind>(['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url']);
+export type ResolvedFaultRule = z.output<typeof faultRuleSchema>;
+
+export interface FaultDraw {
+  /** Sum of the firing latency rules' delays. */
+  delayMs: number;
+  /** The first firing latency rule, if any. */
+  latency?: ResolvedFaultRule;
+  /** The terminal fault to answer with, if any. */
+  rule?: ResolvedFaultRule;
+}
+
+export const DEFAULT_LATENCY_MS = 200;
+
+/** Kinds that shape a method's outcome rather than the HTTP exchange. */
+export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'];
+const PROCESSING = new Set<FaultKind>(PROCESSING_KINDS);
 
 export function loadFaultProfile(file: string): FaultRule[] {
   let raw: unknown;

@@ -4,7 +4,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../core/errors.ts';
-import type { FaultRule } from './faults.ts';
+import type { FaultRule, Faults } from './faults.ts';
+import type { SandboxService } from './journal.ts';
 
 export async function listen(server: Server, host: string, port: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {
@@ -54,37 +55,26 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
   res.end(text);
 }
 
+export type ErrorBody = (status: number, message: string) => unknown;
+
 /**
- * Applies a transport-level fault. Returns the status sent, or undefined when the request
- * should go on (latency only delays it). `errorBody` shapes the platform's error JSON.
+ * Applies one transport-level fault. Returns the status sent, or undefined when the request
+ * should go on (latency only delays it). `errorBody` shapes the platform's error answer: an
+ * object is sent as JSON, a string as plain text. 'reset' answers status 0.
  */
-export async function applyFault(
-  rule: FaultRule,
-  res: ServerResponse,
-  errorBody: (status: number, message: string) => unknown,
-  authStatus: number,
-): Promise<number | undefined> {
+export async function applyFault(rule: FaultRule, res: ServerResponse, errorBody: ErrorBody, authStatus: number): Promise<number | undefined> {
   switch (rule.kind) {
     case 'latency':
       await sleep(rule.latencyMs ?? 200);
       return undefined;
-    case 'status': {
-      const status = rule.status ?? 503;
-      sendJson(res, status, errorBody(status, 'injected failure'));
-      return status;
-    }
-    case 'rate-limit': {
-      const status = rule.status ?? 429;
-      sendJson(res, status, errorBody(status, 'rate limit exceeded'), { 'retry-after': String(rule.retryAfterSec ?? 1) });
-      return status;
-    }
-    case 'auth': {
-      const status = rule.status ?? authStatus;
-      sendJson(res, status, errorBody(status, 'invalid or expired credentials'));
-      return status;
-    }
+    case 'status':
+      return sendError(res, rule.status ?? 503, errorBody, 'injected failure');
+    case 'rate-limit':
+      return sendError(res, rule.status ?? 429, errorBody, 'rate limit exceeded', { 'retry-after': String(rule.retryAfterSec ?? 1) });
+    case 'auth':
+      return sendError(res, rule.status ?? authStatus, errorBody, 'invalid or expired credentials');
     case 'reset':
-      // Headers and half a body, then the connection dies: the client sees a reset mid-body.
+      // Headers and part of a body, then the connection dies: the client sees a reset mid-body.
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
       res.write('{"success":tr');
       await sleep(5);
@@ -93,6 +83,46 @@ export async function applyFault(
     default:
       return undefined;
   }
+}
+
+function sendError(res: ServerResponse, status: number, errorBody: ErrorBody, message: string, headers: Record<string, string> = {}): number {
+  const body = errorBody(status, message);
+  if (typeof body === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  } else sendJson(res, status, body, headers);
+  return status;
+}
+
+export interface FaultOutcome {
+  /** The status already sent (0 = connection reset), or undefined: serve the request normally. */
+  status?: number;
+  /** What was injected, for the journal ('latency', 'rate-limit', 'latency+status', ...). */
+  fault?: string;
+}
+
+/**
+ * Draws the faults for one request and applies them: every firing latency rule delays it,
+ * then at most one terminal fault answers it. Both emulators call this first on every route.
+ */
+export async function applyFaults(
+  faults: Faults,
+  service: SandboxService,
+  route: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  errorBody: ErrorBody,
+  authStatus: number,
+): Promise<FaultOutcome> {
+  const drawn = faults.draw(service, route);
+  if (drawn.delayMs === 0 && !drawn.rule) return {};
+  if (drawn.delayMs > 0) await sleep(drawn.delayMs);
+  if (!drawn.rule) return { fault: 'latency' };
+  const fault = drawn.delayMs > 0 ? `latency+${drawn.rule.kind}` : drawn.rule.kind;
+  // The request body is never read now; let it drain so a keep-alive connection stays usable.
+  req.resume();
+  const status = await applyFault(drawn.rule, res, errorBody, authStatus);
+  return status === undefined ? { fault } : { status, fault };
 }
 
 /** Query string and (for POST) urlencoded or JSON body parameters, merged. */
