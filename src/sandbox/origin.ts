@@ -6,8 +6,8 @@ import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { applyFault, close, listen, sendText } from './http.ts';
+import { pipeline, Readable } from 'node:stream';
+import { applyFaults, close, listen, sendText } from './http.ts';
 import type { Faults } from './faults.ts';
 import type { Journal } from './journal.ts';
 
@@ -32,9 +32,13 @@ function generatedBlock(name: string): Buffer {
   return block;
 }
 
-/** Bytes [start, end) of the generated file `name`, streamed in 64 KiB pieces. */
-export function generatedStream(name: string, start: number, end: number): Readable {
+/**
+ * Bytes [start, end) of the generated file `name` of `size` bytes (end exclusive, clamped to
+ * the size), streamed in at most 64 KiB pieces of one shared block: constant memory at any size.
+ */
+export function generatedStream(name: string, size: number, start = 0, end = size): Readable {
   const block = generatedBlock(name);
+  end = Math.min(end, size);
   let offset = start;
   return new Readable({
     read() {
@@ -49,14 +53,14 @@ export function generatedStream(name: string, start: number, end: number): Reada
 
 export async function generatedContentMd5(name: string, size: number): Promise<string> {
   const hash = createHash('md5');
-  for await (const chunk of generatedStream(name, 0, size)) hash.update(chunk as Buffer);
+  for await (const chunk of generatedStream(name, size)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 export interface OriginOptions {
   host: string;
   port: number;
-  /** Folder of real files to serve under `/files/`. */
+  /** Folder of real files, served under `/files/<relative path>` (nothing outside it). */
   root?: string;
   journal: Journal;
   faults: Faults;
@@ -71,48 +75,73 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
   const root = options.root ? realpathSync(options.root) : undefined;
   const server = createServer((req, res) => {
     const started = Date.now();
-    serve(req, res, root, options)
-      .then((status) => options.journal.record({ service: 'origin', method: req.method ?? 'GET', route: req.method ?? 'GET', params: { path: req.url ?? '' }, status, ms: Date.now() - started }))
+    const url = new URL(req.url ?? '/', 'http://origin');
+    const method = req.method ?? 'GET';
+    serve(req, res, url, root, options)
+      .then(({ status, fault }) => {
+        // The path only: a query string may carry a signature and is no journal material.
+        const params: Record<string, string> = { path: url.pathname };
+        const size = url.searchParams.get('size');
+        if (size !== null) params.size = size;
+        const range = req.headers.range;
+        if (range) params.range = range;
+        options.journal.record({ service: 'origin', method, route: method, params, status, ...(fault ? { fault } : {}), ms: Date.now() - started });
+      })
       .catch(() => res.destroy());
   });
   const url = await listen(server, options.host, options.port);
   return { url, close: () => close(server) };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, root: string | undefined, options: OriginOptions): Promise<number> {
-  const url = new URL(req.url ?? '/', 'http://origin');
-  const fault = options.faults.pick('origin', req.method ?? 'GET');
-  if (fault) {
-    const status = await applyFault(fault, res, (_status, message) => ({ error: message }), 403);
-    if (status !== undefined) return status;
-  }
+async function serve(req: IncomingMessage, res: ServerResponse, url: URL, root: string | undefined, options: OriginOptions): Promise<{ status: number; fault?: string }> {
+  const { status: faulted, fault } = await applyFaults(options.faults, 'origin', req.method ?? 'GET', req, res, (_status, message) => `${message}\n`, 403);
+  if (faulted !== undefined) return { status: faulted, fault };
+  return { status: answer(req, res, url, root), fault };
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, url: URL, root: string | undefined): number {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'method not allowed');
     return 405;
   }
-  if (url.pathname.startsWith('/gen/')) {
-    const name = decodeURIComponent(url.pathname.slice('/gen/'.length));
+  let relative: string;
+  try {
+    relative = decodeURIComponent(url.pathname);
+  } catch {
+    sendText(res, 400, 'malformed path');
+    return 400;
+  }
+  if (relative.startsWith('/gen/')) {
+    const name = relative.slice('/gen/'.length);
     const size = Number(url.searchParams.get('size') ?? 1024 * 1024);
     if (!name || !Number.isSafeInteger(size) || size < 0) {
       sendText(res, 400, 'use /gen/<name>?size=<bytes>');
       return 400;
     }
-    return sendRange(req, res, size, path.basename(name), (start, end) => generatedStream(name, start, end));
+    return sendRange(req, res, size, path.posix.basename(name), (start, end) => generatedStream(name, size, start, end));
   }
-  if (root && url.pathname.startsWith('/files/')) {
-    const wanted = path.resolve(root, `.${decodeURIComponent(url.pathname.slice('/files'.length))}`);
-    let real: string;
-    try {
-      real = realpathSync(wanted);
-      if (!real.startsWith(root + path.sep) || !statSync(real).isFile()) throw new Error('outside');
-    } catch {
+  if (root && relative.startsWith('/files/')) {
+    const file = resolveInside(root, relative.slice('/files/'.length));
+    if (!file) {
       sendText(res, 404, 'not found');
       return 404;
     }
-    return sendRange(req, res, statSync(real).size, path.basename(real), (start, end) => createReadStream(real, { start, end: end - 1 }));
+    return sendRange(req, res, file.size, path.basename(file.path), (start, end) => createReadStream(file.path, { start, end: end - 1 }));
   }
   sendText(res, 404, 'not found');
   return 404;
+}
+
+/** The real file `relative` names under `root`, or undefined when missing or (via `..` or a symlink) outside it. */
+function resolveInside(root: string, relative: string): { path: string; size: number } | undefined {
+  try {
+    const real = realpathSync(path.resolve(root, relative));
+    if (!real.startsWith(root + path.sep)) return undefined;
+    const stats = statSync(real);
+    return stats.isFile() ? { path: real, size: stats.size } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function sendRange(req: IncomingMessage, res: ServerResponse, size: number, name: string, open: (start: number, end: number) => Readable): number {
@@ -146,6 +175,7 @@ function sendRange(req: IncomingMessage, res: ServerResponse, size: number, name
     res.end();
     return status;
   }
-  open(start, end).pipe(res);
+  // pipeline, not pipe: a client that hangs up must close the file descriptor too.
+  pipeline(open(start, end), res, () => undefined);
   return status;
 }
