@@ -4,20 +4,31 @@
 
 import { Faults, type FaultRule } from './faults.ts';
 import { Journal } from './journal.ts';
-import { startOrigin } from './origin.ts';
-import { startCincopaSandbox, type CincopaInventory } from './cincopa/server.ts';
+import { startOrigin, type Origin } from './origin.ts';
+import { startCincopaSandbox, type CincopaInventory, type CincopaSandbox } from './cincopa/server.ts';
 
-export type { FaultRule } from './faults.ts';
-export type { CincopaInventory } from './cincopa/server.ts';
+export type { FaultRule, FaultKind } from './faults.ts';
+export type { JournalEntry, SandboxService } from './journal.ts';
+export type { CincopaInventory, InventoryAsset } from './cincopa/server.ts';
+export { Faults, loadFaultProfile } from './faults.ts';
+export { Journal } from './journal.ts';
+export { generatedContentMd5, generatedStream } from './origin.ts';
+
+export type SandboxServiceName = 'cincopa' | 'origin' | 'cintoo';
 
 export interface SandboxOptions {
+  /** Default 127.0.0.1. */
   host?: string;
   /** 0 = a free port (the default). */
   ports?: { cincopa?: number; origin?: number; cintoo?: number; azurite?: number };
   cincopa?: { apiToken?: string; processingMs?: number; failureStyle?: 'http' | 'success-false' };
+  /** `root`: a folder of real files, served under /files/<relative path>. */
   origin?: { root?: string };
+  /** Passed to the Cintoo emulator. */
+  cintoo?: Record<string, unknown>;
   faults?: FaultRule[];
-  services?: ('cincopa' | 'origin' | 'cintoo')[];
+  /** Which emulators to start; default all. */
+  services?: SandboxServiceName[];
 }
 
 export interface SandboxInventory {
@@ -25,6 +36,7 @@ export interface SandboxInventory {
 }
 
 export interface Sandbox {
+  /** `url` is the API base, e.g. http://127.0.0.1:1234/v2 (the /_sandbox/ endpoints sit beside /v2). */
   cincopa: { url: string; apiToken: string; settings: { processingMs: number; failureStyle: 'http' | 'success-false' } };
   origin: { url: string };
   cintoo?: { url: string; refreshToken: string; accountId: string; projectId: string };
@@ -36,21 +48,48 @@ export interface Sandbox {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
+  const wanted = new Set<SandboxServiceName>(options.services ?? ['cincopa', 'origin', 'cintoo']);
   const journal = new Journal();
   const faults = new Faults(options.faults ?? []);
-  const origin = await startOrigin({ host, port: options.ports?.origin ?? 0, root: options.origin?.root, journal, faults });
-  const cincopa = await startCincopaSandbox({ host, port: options.ports?.cincopa ?? 0, ...options.cincopa, journal, faults }).catch(async (error: unknown) => {
-    await origin.close();
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  };
+
+  let origin: Origin | undefined;
+  let cincopa: CincopaSandbox | undefined;
+  try {
+    if (wanted.has('origin')) {
+      origin = await startOrigin({ host, port: options.ports?.origin ?? 0, root: options.origin?.root, journal, faults });
+      closers.push(origin.close);
+    }
+    if (wanted.has('cincopa')) {
+      cincopa = await startCincopaSandbox({ host, port: options.ports?.cincopa ?? 0, ...options.cincopa, journal, faults });
+      closers.push(cincopa.close);
+    }
+  } catch (error) {
+    await closeAll();
     throw error;
-  });
+  }
+
+  const started = { cincopa, origin };
   return {
-    cincopa: { url: cincopa.url, apiToken: cincopa.apiToken, settings: cincopa.options },
-    origin: { url: origin.url },
+    get cincopa() {
+      const service = need(started.cincopa, 'cincopa');
+      return { url: service.url, apiToken: service.apiToken, settings: service.options };
+    },
+    get origin() {
+      return { url: need(started.origin, 'origin').url };
+    },
     journal,
     faults,
-    inventory: () => ({ cincopa: cincopa.inventory() }),
-    async close() {
-      await Promise.all([cincopa.close(), origin.close()]);
-    },
+    inventory: () => ({ cincopa: cincopa?.inventory() ?? { assets: [], galleries: [], webhooks: [], webhookDeliveries: 0 } }),
+    close: closeAll,
   };
+}
+
+/** A service left out by `services` is a caller's mistake worth a clear message, not an empty URL. */
+function need<T>(service: T | undefined, name: SandboxServiceName): T {
+  if (!service) throw new Error(`the sandbox was started without ${name} (options.services); add '${name}' to use it`);
+  return service;
 }

@@ -21,6 +21,8 @@ export interface FetchJob {
   timer?: NodeJS.Timeout;
 }
 
+const MAX_REDIRECTS = 5;
+
 export class Fetcher {
   readonly jobs = new Map<string, FetchJob>();
   readonly #state: CincopaState;
@@ -36,19 +38,32 @@ export class Fetcher {
   start(input: string, fid: string | undefined, processingFault: FaultRule | undefined): FetchJob {
     const job: FetchJob = { statusId: randomUUID().replaceAll('-', ''), status: 'inprogress', bytes: 0, size: null, rid: '', more: '' };
     this.jobs.set(job.statusId, job);
+    this.#download(job, input, MAX_REDIRECTS, (md5) => this.#process(job, input, fid, md5, processingFault));
+    return job;
+  }
+
+  /** Streams `url` through an md5 hash, counting bytes; never holds the body. */
+  #download(job: FetchJob, url: string, redirectsLeft: number, done: (md5: string) => void): void {
     const fail = (more: string): void => {
+      job.request = undefined;
       if (job.status !== 'inprogress') return;
       job.status = 'failed';
       job.more = more;
     };
-    const get = input.startsWith('https:') ? httpsGet : httpGet;
-    const request = get(input, { timeout: 30_000 }, (res) => {
-      if ((res.statusCode ?? 0) >= 300) {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const request = get(url, { timeout: 30_000 }, (res) => {
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && location && redirectsLeft > 0) {
         res.resume();
-        return fail(`could not download the input URL: HTTP ${res.statusCode}`);
+        return this.#download(job, new URL(location, url).href, redirectsLeft - 1, done);
+      }
+      if (status >= 300) {
+        res.resume();
+        return fail(`could not download the input URL: HTTP ${status}`);
       }
       const length = Number(res.headers['content-length']);
-      if (Number.isFinite(length)) job.size = length;
+      if (res.headers['content-length'] !== undefined && Number.isSafeInteger(length)) job.size = length;
       const md5 = createHash('md5');
       res.on('data', (chunk: Buffer) => {
         job.bytes += chunk.length;
@@ -56,16 +71,16 @@ export class Fetcher {
       });
       res.on('error', (error) => fail(`download interrupted: ${error.message}`));
       res.on('end', () => {
+        job.request = undefined;
         if (job.status !== 'inprogress') return;
         if (job.size !== null && job.bytes !== job.size) return fail(`download incomplete: ${job.bytes} of ${job.size} bytes`);
         job.size = job.bytes;
-        this.#process(job, input, fid, md5.digest('hex'), processingFault);
+        done(md5.digest('hex'));
       });
     });
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', (error) => fail(`could not download the input URL: ${error.message}`));
     job.request = request;
-    return job;
   }
 
   #process(job: FetchJob, input: string, fid: string | undefined, md5: string, fault: FaultRule | undefined): void {

@@ -17,6 +17,8 @@ interface FileUpload {
   name: string;
   rid?: string;
   answer?: string;
+  /** A chunk is being received: a second one at the same time would interleave bytes. */
+  busy: boolean;
 }
 
 interface Session {
@@ -33,11 +35,13 @@ export class DirectUploads {
   readonly #state: CincopaState;
   readonly #webhooks: WebhookDispatcher;
   readonly #accountId: string;
+  readonly #failureStyle: () => 'http' | 'success-false';
 
-  constructor(state: CincopaState, webhooks: WebhookDispatcher, accountId: string) {
+  constructor(state: CincopaState, webhooks: WebhookDispatcher, accountId: string, failureStyle: () => 'http' | 'success-false') {
     this.#state = state;
     this.#webhooks = webhooks;
     this.#accountId = accountId;
+    this.#failureStyle = failureStyle;
   }
 
   createUrl(base: string, fid: string | undefined, expired = false): string {
@@ -63,8 +67,8 @@ export class DirectUploads {
     if (end < start || end > total) return this.#refuse(req, res, 400, `error: bad Content-Range ${start}-${end}/${total} (the end is exclusive)`);
     let file = session.files.get(uniqueId);
     if (!file) {
-      const name = decodeURIComponent(String(req.headers['x-file-name'] ?? 'upload.bin'));
-      session.files.set(uniqueId, (file = { received: 0, total, md5: createHash('md5'), name }));
+      const name = decodeName(String(req.headers['x-file-name'] ?? 'upload.bin'));
+      session.files.set(uniqueId, (file = { received: 0, total, md5: createHash('md5'), name, busy: false }));
     }
     if (file.answer && end <= file.received) {
       // The last chunk again (its answer was lost): same asset, never a second one.
@@ -78,17 +82,25 @@ export class DirectUploads {
       return 200;
     }
     if (start !== file.received) return this.#refuse(req, res, 400, `error: chunk starts at ${start} but ${file.received} bytes were received; send chunks in order`);
+    if (total !== file.total) return this.#refuse(req, res, 400, `error: total ${total} differs from the first chunk's ${file.total}`);
+    if (file.busy) return this.#refuse(req, res, 409, `error: a chunk of this file is still being received`);
+    // Hash into a copy and keep it only if the whole chunk arrived: a chunk cut short must
+    // leave the file as it was, so the client can simply send it again.
+    file.busy = true;
+    const md5 = file.md5.copy();
     let length = 0;
-    const pending: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      pending.push(chunk);
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        length += chunk.length;
+        if (length <= end - start) md5.update(chunk);
+      }
+    } catch {
+      return 0; // the client went away mid-chunk; nothing to answer
+    } finally {
+      file.busy = false;
     }
-    if (length !== end - start) {
-      sendText(res, 400, `error: body has ${length} bytes but Content-Range says ${end - start}`);
-      return 400;
-    }
-    for (const chunk of pending) file.md5.update(chunk);
+    if (length !== end - start) return this.#refuse(req, res, 400, `error: body has ${length} bytes but Content-Range says ${end - start}`);
+    file.md5 = md5;
     file.received = end;
     if (file.received < file.total) {
       sendText(res, 200, `ok ${file.received}`);
@@ -104,9 +116,19 @@ export class DirectUploads {
     return 200;
   }
 
+  /** An error answer: always text containing "error"; HTTP 200 in the 'success-false' style. */
   #refuse(req: IncomingMessage, res: ServerResponse, status: number, text: string): number {
     req.resume();
-    sendText(res, status, text);
-    return status;
+    const sent = this.#failureStyle() === 'success-false' ? 200 : status;
+    sendText(res, sent, text);
+    return sent;
+  }
+}
+
+function decodeName(header: string): string {
+  try {
+    return decodeURIComponent(header);
+  } catch {
+    return header; // not URI-encoded after all: take it as it is
   }
 }
