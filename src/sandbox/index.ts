@@ -6,10 +6,12 @@ import { Faults, type FaultRule } from './faults.ts';
 import { Journal } from './journal.ts';
 import { startOrigin, type Origin } from './origin.ts';
 import { startCincopaSandbox, type CincopaInventory, type CincopaSandbox } from './cincopa/server.ts';
+import { startCintooSandbox, type CintooInventory, type CintooSandbox, type CintooSandboxOptions } from './cintoo/server.ts';
 
 export type { FaultRule, FaultKind } from './faults.ts';
 export type { JournalEntry, SandboxService } from './journal.ts';
 export type { CincopaInventory, InventoryAsset } from './cincopa/server.ts';
+export type { CintooInventory } from './cintoo/server.ts';
 export { Faults, loadFaultProfile } from './faults.ts';
 export { Journal } from './journal.ts';
 export { generatedContentMd5, generatedStream } from './origin.ts';
@@ -24,8 +26,8 @@ export interface SandboxOptions {
   cincopa?: { apiToken?: string; processingMs?: number; failureStyle?: 'http' | 'success-false' };
   /** `root`: a folder of real files, served under /files/<relative path>. */
   origin?: { root?: string };
-  /** Passed to the Cintoo emulator. */
-  cintoo?: Record<string, unknown>;
+  /** Passed to the Cintoo emulator (token lifetimes, SAS lifetime, clean-up of unregistered blobs). */
+  cintoo?: Omit<CintooSandboxOptions, 'port' | 'azuritePort'>;
   faults?: FaultRule[];
   /** Which emulators to start; default all. */
   services?: SandboxServiceName[];
@@ -33,13 +35,14 @@ export interface SandboxOptions {
 
 export interface SandboxInventory {
   cincopa: CincopaInventory;
+  cintoo?: CintooInventory;
 }
 
 export interface Sandbox {
   /** `url` is the API base, e.g. http://127.0.0.1:1234/v2 (the /_sandbox/ endpoints sit beside /v2). */
   cincopa: { url: string; apiToken: string; settings: { processingMs: number; failureStyle: 'http' | 'success-false' } };
   origin: { url: string };
-  cintoo?: { url: string; refreshToken: string; accountId: string; projectId: string };
+  cintoo?: { url: string; azuriteUrl: string; refreshToken: string; accessToken: string; accountId: string; projectId: string; rootWorkzoneId: string };
   journal: Journal;
   faults: Faults;
   inventory(): SandboxInventory;
@@ -58,13 +61,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   let origin: Origin | undefined;
   let cincopa: CincopaSandbox | undefined;
+  let cintoo: CintooSandbox | undefined;
   try {
+    if (wanted.has('cintoo')) {
+      cintoo = await startCintooSandbox({ ...options.cintoo, port: options.ports?.cintoo ?? 0, azuritePort: options.ports?.azurite ?? 0 }, { journal, faults, host });
+      closers.push(cintoo.close);
+    }
     if (wanted.has('origin')) {
       origin = await startOrigin({ host, port: options.ports?.origin ?? 0, root: options.origin?.root, journal, faults });
       closers.push(origin.close);
     }
     if (wanted.has('cincopa')) {
-      cincopa = await startCincopaSandbox({ host, port: options.ports?.cincopa ?? 0, ...options.cincopa, journal, faults });
+      const withCintoo = cintoo;
+      cincopa = await startCincopaSandbox({ host, port: options.ports?.cincopa ?? 0, ...options.cincopa, journal, faults, extraInventory: () => (withCintoo ? { cintoo: withCintoo.inventory() } : {}) });
       closers.push(cincopa.close);
     }
   } catch (error) {
@@ -81,9 +90,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get origin() {
       return { url: need(started.origin, 'origin').url };
     },
+    cintoo: cintoo && { url: cintoo.url, azuriteUrl: cintoo.azuriteUrl, refreshToken: cintoo.refreshToken, accessToken: cintoo.accessToken, accountId: cintoo.accountId, projectId: cintoo.projectId, rootWorkzoneId: cintoo.rootWorkzoneId },
     journal,
     faults,
-    inventory: () => ({ cincopa: cincopa?.inventory() ?? { assets: [], galleries: [], webhooks: [], webhookDeliveries: 0 } }),
+    inventory: () => ({ cincopa: cincopa?.inventory() ?? { assets: [], galleries: [], webhooks: [], webhookDeliveries: 0 }, ...(cintoo ? { cintoo: cintoo.inventory() } : {}) }),
     close: closeAll,
   };
 }

@@ -1,0 +1,92 @@
+// Cintoo's signed upload URLs point at Azure blob storage. The sandbox runs Azurite (the Azure
+// Storage emulator) in-process, in memory, and signs real service SAS URLs for it with the
+// emulator's well-known development key, so uploads meet real SAS checks, real Content-MD5
+// checks and real Put Block / Put Block List semantics.
+
+import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** Azurite's documented development account; public, not a secret. */
+export const DEV_ACCOUNT = 'devstoreaccount1';
+const DEV_KEY = Buffer.from('Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', 'base64');
+const SAS_VERSION = '2021-08-06';
+
+interface AzuriteBlobServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  getHttpServerAddress(): string;
+}
+
+export interface BlobProperties {
+  size: number;
+  /** Lowercase hex MD5 from the blob's Content-MD5, or null when the blob has none. */
+  md5: string | null;
+}
+
+export interface Azurite {
+  /** http://host:port/devstoreaccount1 */
+  url: string;
+  container: string;
+  /** A create+write SAS URL for one blob, valid for `ttlSec` (negative: already expired). */
+  signBlobUrl(blobName: string, ttlSec: number): string;
+  /** Properties of a committed blob, or undefined when none is committed under that name. */
+  properties(blobName: string): Promise<BlobProperties | undefined>;
+  deleteBlob(blobName: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startAzurite(host: string, port: number): Promise<Azurite> {
+  const { default: BlobServer } = require('azurite/dist/src/blob/BlobServer.js') as { default: new (config: unknown) => AzuriteBlobServer };
+  const { default: BlobConfiguration } = require('azurite/dist/src/blob/BlobConfiguration.js') as { default: new (...args: unknown[]) => unknown };
+  const { MemoryExtentChunkStore } = require('azurite/dist/src/common/persistence/MemoryExtentStore.js') as { MemoryExtentChunkStore: new (limit?: number) => unknown };
+  // Positional: host, port, keepAlive, metadata path, extent path, persistence array, access
+  // log, its stream, debug log, its path, loose (off: be strict), skip API version check, cert,
+  // key, pwd, oauth, no product-style URLs, in-memory persistence, this server's own store.
+  const config = new BlobConfiguration(host, port, undefined, undefined, undefined, undefined, false, undefined, false, undefined, false, false, '', '', '', undefined, false, true, new MemoryExtentChunkStore(512 * 1024 * 1024));
+  const server = new BlobServer(config);
+  await server.start();
+  const url = `${server.getHttpServerAddress().replace(/\/$/, '')}/${DEV_ACCOUNT}`;
+  const container = 'cintoo-uploads';
+  const adminQuery = accountSas();
+  const created = await fetch(`${url}/${container}?restype=container&${adminQuery}`, { method: 'PUT', headers: { 'x-ms-version': SAS_VERSION } });
+  if (created.status !== 201 && created.status !== 409) throw new Error(`azurite: could not create the container (HTTP ${created.status})`);
+
+  return {
+    url,
+    container,
+    signBlobUrl: (blobName, ttlSec) => `${url}/${container}/${encodeURIComponent(blobName)}?${blobSas(container, blobName, 'cw', ttlSec)}`,
+    async properties(blobName) {
+      const response = await fetch(`${url}/${container}/${encodeURIComponent(blobName)}?${adminQuery}`, { method: 'HEAD', headers: { 'x-ms-version': SAS_VERSION } });
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new Error(`azurite: blob properties answered HTTP ${response.status}`);
+      const md5 = response.headers.get('content-md5');
+      return { size: Number(response.headers.get('content-length')), md5: md5 ? Buffer.from(md5, 'base64').toString('hex') : null };
+    },
+    async deleteBlob(blobName) {
+      await fetch(`${url}/${container}/${encodeURIComponent(blobName)}?${adminQuery}`, { method: 'DELETE', headers: { 'x-ms-version': SAS_VERSION } });
+    },
+    close: () => server.close(),
+  };
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A service SAS for one blob (string-to-sign of version 2020-12-06 and later). */
+function blobSas(container: string, blobName: string, permissions: string, ttlSec: number): string {
+  const expiry = isoSeconds(Date.now() + ttlSec * 1000);
+  const stringToSign = [permissions, '', expiry, `/blob/${DEV_ACCOUNT}/${container}/${blobName}`, '', '', '', SAS_VERSION, 'b', '', '', '', '', '', '', ''].join('\n');
+  const signature = createHmac('sha256', DEV_KEY).update(stringToSign, 'utf8').digest('base64');
+  return new URLSearchParams({ sv: SAS_VERSION, sp: permissions, se: expiry, sr: 'b', sig: signature }).toString();
+}
+
+/** An account SAS for the sandbox's own housekeeping (container, properties, deletes). */
+function accountSas(): string {
+  const expiry = isoSeconds(Date.now() + 10 * 365 * 24 * 3600 * 1000);
+  const stringToSign = [DEV_ACCOUNT, 'rwdlac', 'b', 'sco', '', expiry, '', '', SAS_VERSION, '', ''].join('\n');
+  const signature = createHmac('sha256', DEV_KEY).update(stringToSign, 'utf8').digest('base64');
+  return new URLSearchParams({ sv: SAS_VERSION, ss: 'b', srt: 'sco', sp: 'rwdlac', se: expiry, sig: signature }).toString();
+}
