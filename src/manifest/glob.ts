@@ -35,7 +35,9 @@ async function* walk(root: string, options: GlobManifestOptions, signal?: AbortS
   const stream = fg.stream(options.include, {
     cwd: root,
     ignore: options.exclude ?? [],
-    onlyFiles: true,
+    // Not onlyFiles: it would drop every symlink silently. Symlinks are listed (never
+    // followed into folders) and checked below; folders are skipped.
+    onlyFiles: false,
     followSymbolicLinks: false,
     stats: true,
     dot: false,
@@ -48,6 +50,7 @@ async function* walk(root: string, options: GlobManifestOptions, signal?: AbortS
     const absolute = path.join(root, raw.path);
     const origin = absolute;
     let stats = raw.stats!;
+    if (raw.dirent.isDirectory()) continue;
     if (raw.dirent.isSymbolicLink()) {
       let target: string;
       try {
