@@ -16,7 +16,8 @@ export interface SandboxRun {
 }
 
 export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boolean } = {}): Promise<SandboxRun> {
-  const sandbox = await startSandbox(sandboxPorts(SANDBOX_DEFAULT_PORT));
+  const services = ctx.job.job.target.type === 'cincopa' ? (['cincopa', 'origin'] as const) : (['cincopa', 'origin', 'cintoo'] as const);
+  const sandbox = await startSandbox({ ...sandboxPorts(SANDBOX_DEFAULT_PORT), services: [...services] });
   ctx.config.config.cincopa.apiUrl = sandbox.cincopa.url;
   ctx.config.config.cincopa.apiToken = sandbox.cincopa.apiToken;
   // Real credentials in the environment must never be sent to an emulator.
@@ -36,6 +37,16 @@ export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boo
       if (ledgerDir) rmSync(ledgerDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What the emulated platform now holds, as proof beside the ledger's summary. */
+export function describeSandboxContents(run: SandboxRun): string {
+  const { cincopa } = run.sandbox.inventory();
+  const lines = [`sandbox Cincopa now holds ${cincopa.assets.length} assets`];
+  for (const gallery of cincopa.galleries) lines.push(`  gallery "${gallery.name}" (${gallery.fid}): ${gallery.members.length} assets`);
+  for (const asset of cincopa.assets.slice(0, 20)) lines.push(`  ${asset.rid}  ${asset.reference_id.padEnd(24)}  ${asset.caption}  (${asset.filesize} bytes)`);
+  if (cincopa.assets.length > 20) lines.push(`  ... and ${cincopa.assets.length - 20} more`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function sandboxPorts(first: number): { ports: { cincopa: number; origin: number; cintoo: number; azurite: number } } {

@@ -1,6 +1,6 @@
 import { openJobContext } from '../../app/jobContext.ts';
 import { runJob, type StopControl } from '../../app/runJob.ts';
-import { attachSandbox, type SandboxRun } from '../../app/sandboxMode.ts';
+import { attachSandbox, describeSandboxContents, type SandboxRun } from '../../app/sandboxMode.ts';
 import { formatRunSummary } from '../../app/summary.ts';
 import { exitWith } from '../exit.ts';
 
@@ -29,11 +29,13 @@ export async function runCommand(jobPath: string, flags: RunFlags): Promise<void
   process.on('SIGTERM', onSignal);
   const stop: StopControl = { onStop: (listener) => listeners.push(listener) };
   let result;
+  let platform = '';
   try {
     result = await runJob(ctx, stop);
+    if (sandbox) platform = describeSandboxContents(sandbox);
   } finally {
     await sandbox?.close();
   }
-  process.stdout.write(formatRunSummary(ctx.job.name, ctx.job.file, result));
+  process.stdout.write(formatRunSummary(ctx.job.name, ctx.job.file, result) + platform);
   exitWith(result.exitCode);
 }
