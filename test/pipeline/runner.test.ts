@@ -1,0 +1,185 @@
+// The runner against a real SQLite ledger and a scripted target: retries with backoff, the
+// attempt budget, rate-limit pauses that cost no attempts, permanent failures, auth stops,
+// polling that gives its slot back, and two-stage shutdown.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../src/core/errors.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
+import type { ItemRecord, LedgerStore } from '../../src/ledger/types.ts';
+import { Runner } from '../../src/pipeline/runner.ts';
+import type { StepContext, StepResult, Target } from '../../src/targets/types.ts';
+
+const stores: LedgerStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+async function ledgerWith(keys: string[]): Promise<LedgerStore> {
+  const store = openSqliteLedger(path.join(mkdtempSync(path.join(tmpdir(), 'ferry-runner-')), 'l.sqlite'));
+  stores.push(store);
+  await store.migrate();
+  const generation = await store.beginPlan();
+  await store.upsertPlanned(generation, keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, contentHash: key, origin: `test:${key}` })), 'reupload');
+  return store;
+}
+
+/** A target whose step for each item runs `script(item, callNumber)`. */
+function scriptedTarget(script: (item: ItemRecord, call: number, ctx: StepContext) => Promise<StepResult> | StepResult): Target & { calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  return {
+    type: 'scripted',
+    capabilities: { resumableUpload: false, idempotencyLookup: false },
+    calls,
+    prepare: async () => undefined,
+    check: async () => [],
+    step: async (item, ctx) => {
+      const call = (calls.get(item.key) ?? 0) + 1;
+      calls.set(item.key, call);
+      return script(item, call, ctx);
+    },
+  };
+}
+
+const settings = (overrides: Partial<ReturnType<typeof configSchema.parse>['runner']> = {}) => ({
+  ...configSchema.parse({}).runner,
+  backoffBaseMs: 5,
+  backoffMaxMs: 20,
+  progressIntervalMs: 60_000,
+  ...overrides,
+});
+
+const runner = (store: LedgerStore, target: Target, overrides: Parameters<typeof settings>[0] = {}) =>
+  new Runner({ store, target, settings: settings(overrides), log: pino({ level: 'silent' }), scrub: (text) => text });
+
+describe('runner', () => {
+  it('drives every item to done through several steps', async () => {
+    const store = await ledgerWith(['a', 'b', 'c', 'd', 'e']);
+    const target = scriptedTarget((item) => ({ state: item.state === 'pending' ? 'uploaded' : item.state === 'uploaded' ? 'placed' : 'done', remote: { step: item.state } }));
+    const outcome = await runner(store, target, { concurrency: 2 }).run();
+    expect(outcome.stats.counts.done).toBe(5);
+    expect(outcome.interrupted).toBe(false);
+    expect((await store.get('c'))!.remote).toEqual({ step: 'placed' });
+    expect([...target.calls.values()]).toEqual([3, 3, 3, 3, 3]);
+  });
+
+  it('retries transient failures with backoff, then succeeds', async () => {
+    const store = await ledgerWith(['flaky']);
+    const target = scriptedTarget((_item, call) => {
+      if (call < 3) throw new RetryableError('net', `reset #${call}`);
+      return { state: 'done' };
+    });
+    const outcome = await runner(store, target).run();
+    expect(outcome.stats.counts.done).toBe(1);
+    const item = (await store.get('flaky'))!;
+    expect(item.attempts).toBe(2);
+    expect(item.lastError).toBeNull();
+  });
+
+  it('quarantines an item that exhausts its attempts, with the last error', async () => {
+    const store = await ledgerWith(['doomed', 'fine']);
+    const target = scriptedTarget((item, call) => {
+      if (item.key === 'doomed') throw new RetryableError('net', `boom ${call}`);
+      return { state: 'done' };
+    });
+    const outcome = await runner(store, target, { maxAttempts: 4 }).run();
+    expect(outcome.stats.counts).toMatchObject({ done: 1, failed: 1 });
+    const doomed = (await store.get('doomed'))!;
+    expect(doomed.state).toBe('failed');
+    expect(doomed.attempts).toBe(4);
+    expect(doomed.lastError).toBe('gave up after 4 attempts: boom 4');
+    expect(target.calls.get('doomed')).toBe(4);
+  });
+
+  it('fails a permanent error at once', async () => {
+    const store = await ledgerWith(['bad']);
+    const target = scriptedTarget(() => {
+      throw new PermanentError('source', 'HTTP 404 fetching the source');
+    });
+    await runner(store, target).run();
+    expect(await store.get('bad')).toMatchObject({ state: 'failed', attempts: 0, lastError: 'HTTP 404 fetching the source', errorClass: 'permanent:source' });
+  });
+
+  it('pauses the whole target on a 429 for Retry-After, spending no attempts', async () => {
+    const store = await ledgerWith(['r1', 'r2', 'r3', 'r4']);
+    const startedAt: number[] = [];
+    let limited = false;
+    const target = scriptedTarget((item, call) => {
+      if (!limited) {
+        limited = true;
+        throw new RateLimitedError('429', 'slow down', 300);
+      }
+      startedAt.push(Date.now());
+      return { state: 'done', remote: { call } };
+    });
+    const began = Date.now();
+    // One slot, so every step after the 429 starts after it (steps already in flight cannot be recalled).
+    const outcome = await runner(store, target, { concurrency: 1, maxAttempts: 1 }).run();
+    expect(outcome.stats.counts.done).toBe(4);
+    // After the 429, no step ran before the pause ended — on any item, not just the limited one.
+    expect(Math.min(...startedAt) - began).toBeGreaterThanOrEqual(280);
+    for (const key of ['r1', 'r2', 'r3', 'r4']) expect((await store.get(key))!.attempts).toBe(0);
+  });
+
+  it('stops the run on an auth failure without failing items', async () => {
+    const store = await ledgerWith(['x', 'y', 'z']);
+    const target = scriptedTarget(() => {
+      throw new AuthError('403', 'token refused');
+    });
+    const outcome = await runner(store, target, { concurrency: 1 }).run();
+    expect(outcome.authFailure?.message).toBe('token refused');
+    expect(outcome.stats.counts.failed).toBe(0);
+    expect(outcome.stats.counts.pending).toBe(3);
+    expect(target.calls.size).toBe(1);
+  });
+
+  it('gives the slot back while polling and comes back after the interval', async () => {
+    const store = await ledgerWith(['poll']);
+    const target = scriptedTarget((_item, call) => (call < 3 ? { state: 'submitted', remote: { polls: call }, againAfterMs: 300 } : { state: 'done' }));
+    const began = Date.now();
+    await runner(store, target).run();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(580);
+    expect(await store.get('poll')).toMatchObject({ state: 'done', attempts: 0, remote: { polls: 2 }, leaseOwner: null });
+  });
+
+  it('drain() finishes the steps in flight, leaves the rest pending, and releases every lease', async () => {
+    const store = await ledgerWith(Array.from({ length: 20 }, (_, index) => `k${index}`));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const target = scriptedTarget(async () => {
+      await gate;
+      return { state: 'done' };
+    });
+    const run = runner(store, target, { concurrency: 3 });
+    const finished = run.run();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run.drain();
+    release();
+    const outcome = await finished;
+    expect(outcome.interrupted).toBe(true);
+    expect(outcome.stats.counts.done).toBe(3);
+    expect(outcome.stats.counts.pending).toBe(17);
+    for await (const item of store.iterate()) expect(item.leaseOwner).toBeNull();
+  });
+
+  it('abort() cancels steps in flight without counting an attempt', async () => {
+    const store = await ledgerWith(['long']);
+    const target = scriptedTarget(
+      (_item, _call, ctx) =>
+        new Promise<StepResult>((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => reject(new Error('aborted by signal')));
+        }),
+    );
+    const run = runner(store, target);
+    const finished = run.run();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run.abort();
+    const outcome = await finished;
+    expect(outcome.interrupted).toBe(true);
+    expect(await store.get('long')).toMatchObject({ state: 'pending', attempts: 0, leaseOwner: null });
+  });
+});
