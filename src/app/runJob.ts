@@ -27,7 +27,7 @@ export interface StopControl {
 export async function runJob(ctx: JobContext, stop: StopControl): Promise<RunJobResult> {
   const { log } = ctx;
   const lock = await acquireRunLock(ctx.ledgerPath);
-  const store = openSqliteLedger(ctx.ledgerPath);
+  const store = openSqliteLedger(ctx.ledgerPath, { durability: ctx.config.config.ledger.durability });
   let runner: Runner | undefined;
   const planAbort = new AbortController();
   stop.onStop((stage) => {

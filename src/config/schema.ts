@@ -45,6 +45,10 @@ export const configSchema = z
     ledger: z
       .strictObject({
         dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file.'),
+        durability: z
+          .enum(['normal', 'full'])
+          .default('normal')
+          .describe('normal: every step is saved before the next call and survives any crash or kill of ferry; full: also survives power loss (fsync per step), at about half the throughput.'),
       })
       .prefault({})
       .describe('Where ferry keeps its per-item memory.'),
