@@ -2,12 +2,12 @@
 // BOM, CRLF, quoted newlines and delimiters. File-level problems throw a UsageError naming the
 // file, line and fix; a bad row becomes a rejected entry and the other rows go on.
 
-import { createHash } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.ts';
 import type { ManifestEntry, ManifestSource } from './types.ts';
+import { contentHash } from './contentHash.ts';
 import { readUtf8Text } from './utf8.ts';
 
 export interface CsvManifestOptions {
@@ -113,10 +113,14 @@ function toEntry(record: string[], origin: string, mapping: ColumnMapping, baseD
     source = path.resolve(baseDir, rawSource);
   }
   const fields: Record<string, string> = {};
-  for (const [name, index] of mapping.fields) fields[name] = record[index] ?? '';
+  const hashed = [source];
+  for (const [name, index] of mapping.fields) {
+    const value = record[index] ?? '';
+    fields[name] = value;
+    hashed.push(name, value);
+  }
   const key = rawKey || (URL_SCHEME.test(rawSource) ? source : path.relative(baseDir, source).split(path.sep).join('/'));
-  const contentHash = createHash('sha1').update(JSON.stringify([source, fields])).digest('base64url');
-  return { kind: 'item', item: { key, source, fields, size: null, mtimeMs: null, contentHash, origin } };
+  return { kind: 'item', item: { key, source, fields, size: null, mtimeMs: null, contentHash: contentHash(hashed), origin } };
 }
 
 function rejected(key: string, origin: string, reason: string): ManifestEntry {
