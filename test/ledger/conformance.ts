@@ -1,0 +1,155 @@
+// The ledger's contract, as a suite any LedgerStore implementation must pass (SQLite today,
+// PostgreSQL for many workers later): planning and re-planning, change policy, duplicates,
+// claiming with leases, transitions guarded by the lease, backoff, stats, iteration, retry.
+
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, type LedgerStore } from '../../src/ledger/types.ts';
+import type { ManifestItem } from '../../src/manifest/types.ts';
+
+export function item(key: string, hash = 'h1', extra: Partial<ManifestItem> = {}): ManifestItem {
+  return { key, source: `https://cdn.example.com/${key}.mp4`, fields: { title: key }, size: null, mtimeMs: null, contentHash: hash, origin: `manifest.csv:${key}`, ...extra };
+}
+
+async function planned(store: LedgerStore, items: ManifestItem[], policy: 'reupload' | 'ignore' = 'reupload') {
+  const generation = await store.beginPlan();
+  return store.upsertPlanned(generation, items, policy);
+}
+
+async function finish(store: LedgerStore, key: string): Promise<void> {
+  const [claimed] = (await store.claim('w', 100, 60_000)).filter((record) => record.key === key);
+  if (!claimed) throw new Error(`could not claim ${key}`);
+  await store.transition(key, 'w', { state: 'done', remote: { rid: `R-${key}` }, finishedAt: Date.now() });
+  await store.releaseLeases('w');
+}
+
+export function describeLedgerConformance(name: string, makeStore: () => Promise<LedgerStore>): void {
+  describe(`ledger conformance: ${name}`, () => {
+    it('plans new items as pending and reports duplicates within one plan once per sighting', async () => {
+      const store = await makeStore();
+      const result = await planned(store, [item('a'), item('b'), item('a', 'other'), item('c')]);
+      expect(result).toMatchObject({ added: 3, duplicates: 1, duplicateKeys: ['a'] });
+      expect((await store.get('a'))!).toMatchObject({ state: 'pending', contentHash: 'h1', attempts: 0, revision: 0 });
+      expect((await store.stats()).total).toBe(3);
+    });
+
+    it('re-plans: unchanged and done items are left alone, changed ones follow the policy', async () => {
+      const store = await makeStore();
+      await planned(store, [item('same'), item('edited'), item('finished')]);
+      await finish(store, 'finished');
+      await finish(store, 'edited');
+      const result = await planned(store, [item('same'), item('edited', 'h2'), item('finished'), item('new')]);
+      expect(result).toMatchObject({ added: 1, changed: 1, unchanged: 2, duplicates: 0 });
+      expect((await store.get('finished'))!).toMatchObject({ state: 'done', remote: { rid: 'R-finished' } });
+      // reupload: a finished item whose manifest entry changed goes round again as a new revision.
+      expect((await store.get('edited'))!).toMatchObject({ state: 'pending', contentHash: 'h2', remote: {}, revision: 1, finishedAt: null });
+
+      const ignored = await planned(store, [item('same', 'h9')], 'ignore');
+      expect(ignored.changed).toBe(1);
+      expect((await store.get('same'))!.contentHash).toBe('h1');
+    });
+
+    it('records rejected rows as failed, but never over a done item', async () => {
+      const store = await makeStore();
+      await planned(store, [item('ok')]);
+      await finish(store, 'ok');
+      const generation = await store.beginPlan();
+      await store.recordRejected(generation, [
+        { key: 'ok', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
+        { key: 'bad', origin: 'm.csv:3', reason: 'm.csv:3: the source is empty' },
+      ]);
+      expect((await store.get('ok'))!.state).toBe('done');
+      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', lastError: 'm.csv:3: the source is empty', errorClass: 'rejected' });
+      expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
+    });
+
+    it('claims each item once, respects leases and not-before, and reclaims expired leases', async () => {
+      const store = await makeStore();
+      await planned(store, ['a', 'b', 'c', 'd'].map((key) => item(key)));
+      const now = Date.now();
+      const first = await store.claim('w1', 3, 1_000, now);
+      const second = await store.claim('w2', 3, 1_000, now);
+      expect(first).toHaveLength(3);
+      expect(second).toHaveLength(1);
+      expect(new Set([...first, ...second].map((record) => record.key)).size).toBe(4);
+      expect(await store.claim('w3', 10, 1_000, now + 500)).toHaveLength(0);
+      const reclaimed = await store.claim('w3', 10, 1_000, now + 1_500);
+      expect(reclaimed).toHaveLength(4);
+      expect(reclaimed[0]!.leaseOwner).toBe('w3');
+    });
+
+    it('guards transitions by the lease: a worker that lost it cannot overwrite progress', async () => {
+      const store = await makeStore();
+      await planned(store, [item('x')]);
+      const now = Date.now();
+      await store.claim('old', 1, 100, now);
+      await store.claim('new', 1, 60_000, now + 200);
+      await expect(store.transition('x', 'old', { state: 'submitted' })).rejects.toBeInstanceOf(LeaseLostError);
+      const record = await store.transition('x', 'new', { state: 'submitted', remote: { statusId: 's1' } });
+      expect(record).toMatchObject({ state: 'submitted', remote: { statusId: 's1' }, leaseOwner: 'new' });
+    });
+
+    it('releases the lease on terminal states and on request, and honours not-before', async () => {
+      const store = await makeStore();
+      await planned(store, [item('p'), item('q')]);
+      await store.claim('w', 2, 60_000);
+      const waiting = await store.transition('p', 'w', { attempts: 1, notBefore: Date.now() + 60_000, lastError: 'reset', releaseLease: true });
+      expect(waiting).toMatchObject({ leaseOwner: null, attempts: 1 });
+      const done = await store.transition('q', 'w', { state: 'done', finishedAt: Date.now() });
+      expect(done.leaseOwner).toBeNull();
+      expect(await store.claim('w', 10, 60_000)).toHaveLength(0);
+      const wake = await store.nextWakeAt();
+      expect(wake).toBeGreaterThan(Date.now() + 50_000);
+      expect(await store.claim('w', 10, 60_000, Date.now() + 61_000)).toHaveLength(1);
+    });
+
+    it('renews, releases and frees leases', async () => {
+      const store = await makeStore();
+      await planned(store, [item('r'), item('s')]);
+      const now = Date.now();
+      await store.claim('w', 2, 1_000, now);
+      expect(await store.renewLeases('w', 10_000, now + 500)).toBe(2);
+      expect(await store.claim('x', 2, 1_000, now + 2_000)).toHaveLength(0); // renewed: still held
+      expect(await store.releaseAllLeases()).toBe(2);
+      expect(await store.claim('x', 2, 1_000, now + 2_000)).toHaveLength(2);
+      await store.releaseLeases('x');
+      expect(await store.nextWakeAt()).not.toBeNull();
+    });
+
+    it('counts per state, recent finishes, bytes and top error classes', async () => {
+      const store = await makeStore();
+      await planned(store, ['a', 'b', 'c', 'd'].map((key) => item(key)));
+      await store.claim('w', 4, 60_000);
+      await store.transition('a', 'w', { state: 'done', bytes: 1000, finishedAt: Date.now() });
+      await store.transition('b', 'w', { state: 'failed', errorClass: 'permanent:source', lastError: 'HTTP 404', finishedAt: Date.now() });
+      await store.transition('c', 'w', { state: 'failed', errorClass: 'permanent:source', lastError: 'HTTP 410', finishedAt: Date.now() });
+      const stats = await store.stats();
+      expect(stats).toMatchObject({ total: 4, recentlyFinished: 3, bytesDone: 1000 });
+      expect(stats.counts).toMatchObject({ done: 1, failed: 2, pending: 1 });
+      expect(stats.topErrors[0]).toMatchObject({ errorClass: 'permanent:source', count: 2 });
+    });
+
+    it('iterates in key order, filtered, across pages', async () => {
+      const store = await makeStore();
+      const keys = Array.from({ length: 2_345 }, (_, index) => `k${String(index).padStart(5, '0')}`);
+      await planned(store, [...keys].reverse().map((key) => item(key)));
+      const seen: string[] = [];
+      for await (const record of store.iterate()) seen.push(record.key);
+      expect(seen).toEqual(keys);
+      await store.claim('w', keys.length, 60_000);
+      await store.transition('k00000', 'w', { state: 'failed', finishedAt: Date.now() });
+      const failed: string[] = [];
+      for await (const record of store.iterate({ states: ['failed'] })) failed.push(record.key);
+      expect(failed).toEqual(['k00000']);
+    });
+
+    it('retries failed items: back to pending with a fresh attempt budget', async () => {
+      const store = await makeStore();
+      await planned(store, [item('f')]);
+      await store.claim('w', 1, 60_000);
+      await store.transition('f', 'w', { state: 'failed', attempts: 8, lastError: 'gave up', finishedAt: Date.now() });
+      expect(await store.retryFailed()).toBe(1);
+      expect((await store.get('f'))!).toMatchObject({ state: 'pending', attempts: 0, finishedAt: null });
+      expect(await store.claim('w', 1, 60_000)).toHaveLength(1);
+    });
+  });
+}
