@@ -1,6 +1,7 @@
 // Streams a manifest into the ledger in batched transactions. Memory stays flat whatever the
-// manifest's size: one batch at a time, duplicate detection in the ledger (plan generations),
-// and only the set of keys already reported as duplicates kept here.
+// manifest's size: at most two batches in flight (one being written while the next is read),
+// duplicate detection in the ledger (plan generations), and only the set of keys already
+// reported as duplicates kept here.
 
 import type { ChangePolicy, LedgerStore, PlanCounts } from '../ledger/types.ts';
 import type { ManifestItem, ManifestSource, RejectedRow } from '../manifest/types.ts';
@@ -22,10 +23,8 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
   let items: ManifestItem[] = [];
   let rejected: RejectedRow[] = [];
 
-  const flush = async (): Promise<void> => {
-    if (items.length > 0) {
-      const batch = items;
-      items = [];
+  const write = async (batch: ManifestItem[], rows: RejectedRow[]): Promise<void> => {
+    if (batch.length > 0) {
       const result = await store.upsertPlanned(generation, batch, options.policy);
       totals.added += result.added;
       totals.changed += result.changed;
@@ -37,12 +36,22 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
         options.onDuplicate?.(key, batch.findLast((item) => item.key === key)?.origin ?? '');
       }
     }
-    if (rejected.length > 0) {
-      await store.recordRejected(generation, rejected);
-      totals.rejected += rejected.length;
-      rejected = [];
+    if (rows.length > 0) {
+      await store.recordRejected(generation, rows);
+      totals.rejected += rows.length;
     }
     options.onProgress?.({ ...totals });
+  };
+  // The write of one batch overlaps the reading of the next; never more than one waits.
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    const batch = items;
+    const rows = rejected;
+    items = [];
+    rejected = [];
+    await inFlight;
+    inFlight = write(batch, rows);
+    inFlight.catch(() => undefined); // surfaced by the next await
   };
 
   for await (const entry of source.entries(options.signal)) {
@@ -52,5 +61,6 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
     if (items.length + rejected.length >= batchSize) await flush();
   }
   await flush();
+  await inFlight;
   return totals;
 }

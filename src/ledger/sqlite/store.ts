@@ -22,7 +22,7 @@ import {
 import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
 import { applyMigrations } from './migrate.ts';
 import { toRecord, type ItemRow } from './rows.ts';
-import { SqlitePlanner } from './plan.ts';
+import { PlanWriter } from './planWriter.ts';
 import { transitionSql } from './transition.ts';
 
 const UNFINISHED = `state NOT IN ('done', 'skipped', 'failed')`;
@@ -37,11 +37,15 @@ export function openSqliteLedger(file: string, options: { durability?: LedgerDur
 class SqliteLedger implements LedgerStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  #planner: SqlitePlanner | undefined;
+  readonly #file: string;
+  readonly #synchronous: 'NORMAL' | 'FULL';
+  #planWriter: PlanWriter | undefined;
 
   constructor(file: string, durability: LedgerDurability) {
+    this.#file = file;
+    this.#synchronous = durability === 'full' ? 'FULL' : 'NORMAL';
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
-    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
+    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${this.#synchronous}; PRAGMA foreign_keys = ON;`);
   }
 
   #statement(sql: string): StatementSync {
@@ -62,14 +66,16 @@ class SqliteLedger implements LedgerStore {
     return row.generation;
   }
 
+  // Planning writes go through a worker thread, so they overlap with manifest parsing; calls
+  // are applied in the order they were made.
   async upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult> {
-    this.#planner ??= new SqlitePlanner(this.#db);
-    return this.#inTransaction(() => this.#planner!.upsert(generation, items, policy, Date.now()));
+    this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
+    return (await this.#planWriter.send({ kind: 'upsert', generation, policy, payload: JSON.stringify(items) })) as PlanBatchResult;
   }
 
   async recordRejected(generation: number, rows: RejectedRow[]): Promise<void> {
-    this.#planner ??= new SqlitePlanner(this.#db);
-    this.#inTransaction(() => this.#planner!.reject(generation, rows, Date.now()));
+    this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
+    await this.#planWriter.send({ kind: 'reject', generation, payload: JSON.stringify(rows) });
   }
 
   async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ItemRecord[]> {
@@ -164,20 +170,11 @@ class SqliteLedger implements LedgerStore {
   }
 
   async close(): Promise<void> {
+    await this.#planWriter?.close();
+    this.#planWriter = undefined;
     if (this.#db.isOpen) this.#db.close();
   }
 
-  #inTransaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
-  }
 }
 
 const STATES: readonly ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'described', 'registered', 'placed', 'done', 'skipped', 'failed'];
