@@ -3,7 +3,8 @@
 // a key already stamped with this generation is a duplicate in the manifest.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
+import type { RejectedRow } from '../../manifest/types.ts';
+import type { EncodedItem } from './planWriter.ts';
 import type { ChangePolicy, PlanBatchResult } from '../types.ts';
 
 interface Existing {
@@ -21,6 +22,7 @@ export class SqlitePlanner {
   readonly #stamp: StatementSync;
   readonly #reset: StatementSync;
   readonly #reject: StatementSync;
+  #expectKnown = false;
 
   constructor(db: DatabaseSync) {
     this.#find = db.prepare('SELECT state, content_hash, plan_generation FROM items WHERE key = ?');
@@ -47,28 +49,34 @@ export class SqlitePlanner {
     );
   }
 
-  upsert(generation: number, items: ManifestItem[], policy: ChangePolicy, now: number): PlanBatchResult {
+  upsert(generation: number, items: EncodedItem[], policy: ChangePolicy, now: number): PlanBatchResult {
     const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0, duplicateKeys: [] };
-    for (const item of items) {
-      const inserted = this.#insertNew.run(item.key, item.source, JSON.stringify(item.fields), item.size, item.mtimeMs, item.contentHash, item.origin, now, now, generation);
-      if (inserted.changes > 0) {
-        counts.added++;
-        continue;
+    for (const [key, source, fields, size, mtimeMs, contentHash, origin] of items) {
+      // Manifests come in runs: a first plan is all new keys, a nightly re-plan nearly all
+      // known ones. Try first what the previous row turned out to be.
+      let existing = this.#expectKnown ? (this.#find.get(key) as unknown as Existing | undefined) : undefined;
+      if (!existing) {
+        const inserted = this.#insertNew.run(key, source, fields, size, mtimeMs, contentHash, origin, now, now, generation);
+        this.#expectKnown = inserted.changes === 0;
+        if (!this.#expectKnown) {
+          counts.added++;
+          continue;
+        }
+        existing = this.#find.get(key) as unknown as Existing;
       }
-      const existing = this.#find.get(item.key) as unknown as Existing;
       if (existing.plan_generation === generation) {
         counts.duplicates++;
-        counts.duplicateKeys.push(item.key);
-      } else if (existing.content_hash === item.contentHash) {
-        this.#stamp.run(generation, item.key);
+        counts.duplicateKeys.push(key);
+      } else if (existing.content_hash === contentHash) {
+        this.#stamp.run(generation, key);
         counts.unchanged++;
       } else if (policy === 'reupload' && RESETTABLE.has(existing.state)) {
-        this.#reset.run(item.source, JSON.stringify(item.fields), item.size, item.mtimeMs, item.contentHash, item.origin, now, generation, item.key);
+        this.#reset.run(source, fields, size, mtimeMs, contentHash, origin, now, generation, key);
         counts.changed++;
       } else {
         // ignore policy, or an upload in flight: it finishes with what it started with; with
         // reupload the next plan sees the change again once it has settled.
-        this.#stamp.run(generation, item.key);
+        this.#stamp.run(generation, key);
         counts.changed++;
       }
     }

@@ -4,9 +4,10 @@
 
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
+import type { RejectedRow } from '../../manifest/types.ts';
 import type { ChangePolicy } from '../types.ts';
 import { SqlitePlanner } from './plan.ts';
+import type { EncodedItem } from './planWriter.ts';
 
 export type PlanRequest =
   | { id: number; kind: 'upsert'; generation: number; policy: ChangePolicy; payload: string }
@@ -26,7 +27,7 @@ parentPort!.on('message', (request: PlanRequest) => {
     const now = Date.now();
     const result =
       request.kind === 'upsert'
-        ? planner.upsert(request.generation, JSON.parse(request.payload) as ManifestItem[], request.policy, now)
+        ? planner.upsert(request.generation, JSON.parse(request.payload) as EncodedItem[], request.policy, now)
         : planner.reject(request.generation, JSON.parse(request.payload) as RejectedRow[], now);
     db.exec('COMMIT');
     response = { id: request.id, result: result ?? null };

@@ -22,7 +22,7 @@ import {
 import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
 import { applyMigrations } from './migrate.ts';
 import { toRecord, type ItemRow } from './rows.ts';
-import { PlanWriter } from './planWriter.ts';
+import { encodeItems, PlanWriter } from './planWriter.ts';
 import { transitionSql } from './transition.ts';
 
 const UNFINISHED = `state NOT IN ('done', 'skipped', 'failed')`;
@@ -70,7 +70,7 @@ class SqliteLedger implements LedgerStore {
   // are applied in the order they were made.
   async upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult> {
     this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
-    return (await this.#planWriter.send({ kind: 'upsert', generation, policy, payload: JSON.stringify(items) })) as PlanBatchResult;
+    return (await this.#planWriter.send({ kind: 'upsert', generation, policy, payload: encodeItems(items) })) as PlanBatchResult;
   }
 
   async recordRejected(generation: number, rows: RejectedRow[]): Promise<void> {
@@ -126,23 +126,24 @@ class SqliteLedger implements LedgerStore {
   async stats(windowMs = 60_000, now = Date.now()): Promise<LedgerStats> {
     const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<ItemState, number>;
     let total = 0;
-    for (const row of this.#statement('SELECT state, COUNT(*) AS n FROM items GROUP BY state').all() as { state: ItemState; n: number }[]) {
+    let bytesDone = 0;
+    for (const row of this.#statement('SELECT state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM items GROUP BY state').all() as { state: ItemState; n: number; b: number }[]) {
       counts[row.state] = row.n;
       total += row.n;
+      if (row.state === 'done') bytesDone = row.b;
     }
     const recent = this.#statement('SELECT COUNT(*) AS n FROM items WHERE finished_at >= ?').get(now - windowMs) as { n: number };
     const topErrors = this.#statement(
       `SELECT error_class AS errorClass, COUNT(*) AS count, MAX(last_error) AS example
        FROM items WHERE state = 'failed' GROUP BY error_class ORDER BY count DESC LIMIT 5`,
     ).all() as { errorClass: string | null; count: number; example: string | null }[];
-    const bytes = this.#statement(`SELECT COALESCE(SUM(bytes), 0) AS b FROM items WHERE state = 'done'`).get() as { b: number };
     return {
       counts,
       total,
       recentlyFinished: recent.n,
       windowMs,
       topErrors: topErrors.map((entry) => ({ errorClass: entry.errorClass ?? 'unknown', count: entry.count, example: entry.example ?? '' })),
-      bytesDone: bytes.b,
+      bytesDone,
     };
   }
 
