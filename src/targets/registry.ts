@@ -28,8 +28,8 @@ export function createTarget(ctx: JobContext): Target {
     }
     case 'cintoo':
       throw new UsageError(
-        `${ctx.job.file}: target.type "cintoo" is recognised and validated, but uploading to Cintoo is not available in this version of ferry; it comes with the Cintoo target issue. ` +
-          'Fix: run Cintoo jobs with a later ferry; `ferry validate` already checks them.',
+        `${ctx.job.file}: target.type "cintoo" is recognised, but uploading to Cintoo is not available in this version of ferry; it comes with the Cintoo target. ` +
+          'Fix: run Cintoo jobs with a later ferry; `ferry validate` already checks their config, job file and manifest.',
       );
   }
 }

@@ -17,7 +17,10 @@ export async function sandboxCommand(flags: SandboxFlags): Promise<void> {
     origin: flags.originRoot ? { root: flags.originRoot } : {},
     faults: flags.faults ? loadFaultProfile(flags.faults) : [],
   });
-  const config = { cincopa: { apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken } };
+  const config = {
+    cincopa: { apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken },
+    ...(sandbox.cintoo ? { cintoo: { baseUrl: sandbox.cintoo.url, refreshToken: sandbox.cintoo.refreshToken } } : {}),
+  };
   process.stdout.write(
     [
       'ferry sandbox: local emulators running (Ctrl-C to stop)',
