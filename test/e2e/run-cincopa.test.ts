@@ -95,6 +95,25 @@ describe('ferry run → Cincopa from_url', () => {
     expect((await first).code).toBe(0);
   });
 
+  it('answers ferry status from another shell while a run is live', async () => {
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.set_meta', kind: 'latency', latencyMs: 300 });
+    const rows = Array.from({ length: 12 }, (_, index) => row(`live${index}`, `live${index}.mp4`, 100));
+    const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'live', config: { runner: { concurrency: 2 } } });
+    const running = runFerry(['run', job.jobFile, '--config', job.configFile]);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const started = Date.now();
+    const status = await runFerry(['status', job.jobFile, '--config', job.configFile, '--json']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(status.code, status.stderr).toBe(0);
+    const view = JSON.parse(status.stdout) as { total: number; finished: number };
+    expect(view.total).toBe(12);
+    expect(view.finished).toBeLessThan(12);
+    expect((await running).code).toBe(0);
+    sandbox.faults.clear();
+    const text = await runFerry(['status', job.jobFile, '--config', job.configFile]);
+    expect(text.stdout).toContain('job live: 12/12 finished (100%)');
+  });
+
   it('stops with exit 3 when the token is refused, and nothing is marked failed', async () => {
     const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: 'wrong-token-123456', rows: [row('t', 't.mp4', 100)], name: 'auth' });
     const run = await runFerry(['run', job.jobFile, '--config', job.configFile]);
