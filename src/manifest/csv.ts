@@ -8,7 +8,7 @@ import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.ts';
 import type { ManifestEntry, ManifestSource } from './types.ts';
 import { contentHash } from './contentHash.ts';
-import { readUtf8Text } from './utf8.ts';
+import { readUtf8Chunks } from './utf8.ts';
 
 export interface CsvManifestOptions {
   path: string;
@@ -56,8 +56,8 @@ async function* readCsv(file: string, options: CsvManifestOptions, signal?: Abor
 
 async function feed(file: string, parser: ReturnType<typeof parse>, signal?: AbortSignal): Promise<void> {
   try {
-    for await (const text of readUtf8Text(file, signal)) {
-      if (!parser.write(text)) await new Promise((resolve) => parser.once('drain', resolve));
+    for await (const bytes of readUtf8Chunks(file, signal)) {
+      if (!parser.write(bytes)) await new Promise((resolve) => parser.once('drain', resolve));
     }
     parser.end();
   } catch (error) {
