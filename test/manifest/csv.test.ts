@@ -103,6 +103,18 @@ describe('CSV manifests', () => {
     expect(error.message).toBe(`${file}:3: the manifest is not valid UTF-8. Fix: re-export or convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv).`);
   });
 
+  it('accepts multi-byte characters that straddle read-chunk boundaries', async () => {
+    // Reads are 256 KiB; put a 3-byte and a 4-byte character across the first boundaries.
+    const header = 'id,url,title\n';
+    const filler = `v0,https://x/a.mp4,${'a'.repeat(256 * 1024 - header.length - 'v0,https://x/a.mp4,'.length - 1)}`;
+    const file = csvFile('straddle.csv', `${header}${filler}日本\nv1,https://x/b.mp4,${'b'.repeat(256 * 1024 - 40)}😀x\n`);
+    const entries = await read(file);
+    expect(entries.map((entry) => entry.kind)).toEqual(['item', 'item']);
+    const titles = entries.map((entry) => (entry.kind === 'item' ? entry.item.fields.title! : ''));
+    expect(titles[0]!.endsWith('日本')).toBe(true);
+    expect(titles[1]!.endsWith('😀x')).toBe(true);
+  });
+
   it('refuses a missing or unreadable file', async () => {
     expect((await failure(path.join(dir, 'nope.csv'))).message).toContain('nope.csv: the manifest does not exist');
     if (process.getuid?.() !== 0) {
