@@ -35,14 +35,8 @@ export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.include
 /** Remote ids and progress a target gathered for an item (status_id, rid, blobName, urn, offset, md5...). JSON-serialisable. */
 export type RemoteState = Record<string, string | number | boolean | null | string[]>;
 
-export interface ItemRecord {
-  key: string;
-  source: string;
-  fields: Record<string, string>;
-  size: number | null;
-  mtimeMs: number | null;
-  contentHash: string;
-  origin: string;
+/** A manifest item as the ledger knows it: what the manifest said, plus its progress. */
+export interface ItemRecord extends ManifestItem {
   state: ItemState;
   remote: RemoteState;
   /** 0 for the first upload; bumped when a changed manifest entry sends a finished item round again. */
