@@ -1,10 +1,12 @@
 // Streams a manifest into the ledger in batched transactions. Memory stays flat whatever the
-// manifest's size: at most two batches in flight (one being written while the next is read),
+// manifest's size: a few batches in flight (written while the next ones are read),
 // duplicate detection in the ledger (plan generations), and only the set of keys already
 // reported as duplicates kept here.
 
 import type { ChangePolicy, LedgerStore, PlanCounts } from '../ledger/types.ts';
 import type { ManifestItem, ManifestSource, RejectedRow } from '../manifest/types.ts';
+
+const MAX_IN_FLIGHT = 4;
 
 export interface PlanOptions {
   policy: ChangePolicy;
@@ -24,8 +26,11 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
   let rejected: RejectedRow[] = [];
 
   const write = async (batch: ManifestItem[], rows: RejectedRow[]): Promise<void> => {
-    if (batch.length > 0) {
-      const result = await store.upsertPlanned(generation, batch, options.policy);
+    // Both calls are made before either is awaited, so the ledger applies them in manifest order.
+    const upserted = batch.length > 0 ? store.upsertPlanned(generation, batch, options.policy) : undefined;
+    const recorded = rows.length > 0 ? store.recordRejected(generation, rows) : undefined;
+    const [result] = await Promise.all([upserted, recorded]);
+    if (result) {
       totals.added += result.added;
       totals.changed += result.changed;
       totals.unchanged += result.unchanged;
@@ -36,22 +41,21 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
         options.onDuplicate?.(key, batch.findLast((item) => item.key === key)?.origin ?? '');
       }
     }
-    if (rows.length > 0) {
-      await store.recordRejected(generation, rows);
-      totals.rejected += rows.length;
-    }
+    totals.rejected += rows.length;
     options.onProgress?.({ ...totals });
   };
-  // The write of one batch overlaps the reading of the next; never more than one waits.
-  let inFlight: Promise<void> = Promise.resolve();
+  // Writes overlap the reading of the next batches; a few may wait, so neither side stalls on
+  // the other's hiccups, and memory stays bounded by MAX_IN_FLIGHT batches.
+  const inFlight: Promise<void>[] = [];
   const flush = async (): Promise<void> => {
     const batch = items;
     const rows = rejected;
     items = [];
     rejected = [];
-    await inFlight;
-    inFlight = write(batch, rows);
-    inFlight.catch(() => undefined); // surfaced by the next await
+    if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
+    const writing = write(batch, rows);
+    writing.catch(() => undefined); // surfaced when awaited below
+    inFlight.push(writing);
   };
 
   for await (const entry of source.entries(options.signal)) {
@@ -61,6 +65,6 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
     if (items.length + rejected.length >= batchSize) await flush();
   }
   await flush();
-  await inFlight;
+  await Promise.all(inFlight);
   return totals;
 }
