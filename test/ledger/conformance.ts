@@ -146,9 +146,9 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       const store = await makeStore();
       await planned(store, [item('f')]);
       await store.claim('w', 1, 60_000);
-      await store.transition('f', 'w', { state: 'failed', attempts: 8, lastError: 'gave up', finishedAt: Date.now() });
+      await store.transition('f', 'w', { state: 'failed', attempts: 8, lastError: 'gave up', startedAt: 1, finishedAt: Date.now() });
       expect(await store.retryFailed()).toBe(1);
-      expect((await store.get('f'))!).toMatchObject({ state: 'pending', attempts: 0, finishedAt: null });
+      expect((await store.get('f'))!).toMatchObject({ state: 'pending', attempts: 0, startedAt: null, finishedAt: null });
       expect(await store.claim('w', 1, 60_000)).toHaveLength(1);
     });
   });

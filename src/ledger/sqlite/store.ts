@@ -162,9 +162,10 @@ class SqliteLedger implements LedgerStore {
 
   async retryFailed(): Promise<number> {
     // Rejected manifest rows stay failed: only a corrected manifest (re-planned) can fix them.
+    // started_at is cleared so the retried item gets a whole new time budget.
     return Number(
       this.#statement(
-        `UPDATE items SET state = 'pending', attempts = 0, not_before = 0, finished_at = NULL, updated_at = ?
+        `UPDATE items SET state = 'pending', attempts = 0, not_before = 0, started_at = NULL, finished_at = NULL, updated_at = ?
          WHERE state = 'failed' AND COALESCE(error_class, '') <> 'rejected'`,
       ).run(Date.now()).changes,
     );
