@@ -29,6 +29,9 @@ export const configSchema = z
         pollIntervalMs: positiveInt().default(2_000).describe('How often asset.upload_from_url_get_status is polled while Cincopa fetches a source.'),
         processingTimeoutMs: positiveInt().default(2 * 60 * 60 * 1000).describe('How long Cincopa may take to fetch and process one source before ferry aborts it and fails the item.'),
         chunkSizeBytes: positiveInt().default(50 * 1024 * 1024).describe('Chunk size of direct uploads (Cincopa\'s own uploader uses 50 MB).'),
+        submitGraceMs: durationMs()
+          .default(5 * 60 * 1000)
+          .describe('After an upload_from_url whose answer was lost (connection cut, ferry killed), how long ferry watches for its asset to appear before submitting again. Longer avoids duplicates of slow fetches.'),
       })
       .prefault({})
       .describe('Cincopa (video/media platform).'),

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import type { SandboxService } from './journal.ts';
 
-export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
+// 'lost-response': the platform carries the request out, then the connection drops before the
+// answer — the ambiguous outcome a client must not turn into a duplicate.
+export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'lost-response', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultRuleSchema = z.strictObject({
@@ -112,7 +114,7 @@ export interface FaultDraw {
 export const DEFAULT_LATENCY_MS = 200;
 
 /** Kinds that shape a method's outcome rather than the HTTP exchange. */
-export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'];
+export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url', 'lost-response'];
 const PROCESSING = new Set<FaultKind>(PROCESSING_KINDS);
 
 export function loadFaultProfile(file: string): FaultRule[] {

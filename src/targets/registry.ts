@@ -21,6 +21,7 @@ export function createTarget(ctx: JobContext): Target {
         pollIntervalMs: cincopa.pollIntervalMs,
         processingTimeoutMs: cincopa.processingTimeoutMs,
         chunkSizeBytes: cincopa.chunkSizeBytes,
+        submitGraceMs: cincopa.submitGraceMs,
         requestTimeoutMs: cincopa.requestTimeoutMs,
         secrets: ctx.secrets,
         log: ctx.log.child({ target: 'cincopa' }),

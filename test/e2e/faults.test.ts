@@ -60,6 +60,27 @@ describe('fault recovery', () => {
     }
   });
 
+  it('does not duplicate an upload whose answer was lost after Cincopa accepted it', async () => {
+    sandbox.faults.clear();
+    // Slow processing: when ferry retries, the first fetch's asset does not exist yet, so only
+    // waiting for it (submitGraceMs) rather than submitting again avoids a twin.
+    const slow = await startSandbox({ services: ['cincopa', 'origin'], cincopa: { processingMs: 1_500 } });
+    try {
+      slow.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'lost-response', times: 3 });
+      const items = Array.from({ length: 6 }, (_, index) => ({ id: `lost-${index}`, url: `${slow.origin.url}/gen/lost-${index}.mp4?size=2048`, title: `Lost ${index}` }));
+      const job = makeJobDir({ cincopaUrl: slow.cincopa.url, apiToken: slow.cincopa.apiToken, rows: items, name: 'lost', config: { cincopa: { apiUrl: slow.cincopa.url, apiToken: slow.cincopa.apiToken, pollIntervalMs: 50, submitGraceMs: 10_000 }, runner: { backoffBaseMs: 20, backoffMaxMs: 50 } } });
+      const run = await runFerry(['run', job.jobFile, '--config', job.configFile]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(slow.journal.entries({ route: 'asset.upload_from_url' }).filter((entry) => entry.fault === 'lost-response')).toHaveLength(3);
+      const byReference = assetsByReference(slow.inventory(), 'ferry:lost:');
+      expect(byReference.size).toBe(6);
+      for (const assets of byReference.values()) expect(assets).toHaveLength(1);
+      expect(slow.inventory().cincopa.assets).toHaveLength(6); // no orphan twins either
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('fails an item whose processing fails, with Cincopa\'s reason, and the others go on', async () => {
     sandbox.faults.clear();
     sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'processing-failed', times: 1 });

@@ -34,7 +34,7 @@ export function makeJobDir(options: JobDirOptions): JobDir {
     ...options.job,
   };
   const config = {
-    cincopa: { apiUrl: options.cincopaUrl, apiToken: options.apiToken, pollIntervalMs: 50 },
+    cincopa: { apiUrl: options.cincopaUrl, apiToken: options.apiToken, pollIntervalMs: 50, submitGraceMs: 1_500 },
     runner: { backoffBaseMs: 50, backoffMaxMs: 500, progressIntervalMs: 1000 },
     ...options.config,
   };

@@ -109,6 +109,10 @@ export async function startCincopaSandbox(options: CincopaSandboxOptions): Promi
       const outcomeFault = kinds ? faults.pick('cincopa', method, kinds) : undefined;
       const ctx: ApiContext = { state, fetcher, uploads, webhooks, baseUrl, account, fault: outcomeFault };
       const body = handler(params, ctx);
+      if (faults.pick('cincopa', method, ['lost-response'])) {
+        res.socket?.destroy(); // done, but the client never hears of it
+        return { status: 0, params, fault: 'lost-response' };
+      }
       sendJson(res, 200, { success: true, runtime: Date.now() - started, ...body });
       return { status: 200, params, fault: outcomeFault ? outcomeFault.kind : fault };
     } catch (error) {

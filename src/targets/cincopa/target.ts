@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { AuthError, PermanentError } from '../../core/errors.ts';
+import { AuthError, PermanentError, RetryableError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
 import type { SecretRegistry } from '../../log/redact.ts';
 import type { StepContext, StepResult, Target } from '../types.ts';
@@ -29,6 +29,8 @@ export interface CincopaTargetOptions {
   processingTimeoutMs?: number;
   chunkSizeBytes?: number;
   requestTimeoutMs?: number;
+  /** How long to watch for the asset of a submission whose answer was lost before submitting again. */
+  submitGraceMs?: number;
   secrets: SecretRegistry;
   log: Logger;
 }
@@ -148,10 +150,26 @@ class CincopaTarget implements Target {
     if (!/^https?:\/\//i.test(item.source)) {
       throw new PermanentError('cincopa:source', `cincopa from_url needs an http(s) URL, but the source is a local path (${item.source}). Fix: use target.mode "direct" for local files`);
     }
-    // Saved before the call: if ferry dies before the answer is saved, the next run knows a
-    // submission may exist and looks for its asset before submitting again.
-    await ctx.checkpoint({ ...item.remote, submitIntentAt: Date.now() });
-    const body = await this.#client.call<{ status_id?: string }>('asset.upload_from_url', { input: item.source }, ctx.signal);
+    // An earlier submission whose answer was lost may still be fetching: its asset appears
+    // only when the fetch is done. Watch for it (findExisting adopts it) for a grace period
+    // rather than submitting a twin at once.
+    const intentAt = Number(item.remote.submitIntentAt ?? 0);
+    if (intentAt > 0 && Date.now() - intentAt < (this.#options.submitGraceMs ?? 5 * 60 * 1000)) {
+      return { state: 'pending', againAfterMs: this.#options.pollIntervalMs ?? 2_000 };
+    }
+    // Saved before the call: if the answer is lost (ferry killed, connection cut after Cincopa
+    // accepted), the next attempt knows a submission may exist.
+    const { submitIntentAt: _previous, ...remote } = item.remote;
+    await ctx.checkpoint({ ...remote, submitIntentAt: Date.now() });
+    let body: { status_id?: string };
+    try {
+      body = await this.#client.call<{ status_id?: string }>('asset.upload_from_url', { input: item.source }, ctx.signal);
+    } catch (error) {
+      // An answer came back (429, 4xx, 5xx): Cincopa did not take the job, so nothing to wait for.
+      const ambiguous = ctx.signal.aborted || (error instanceof RetryableError && error.code.startsWith('network:'));
+      if (!ambiguous) await ctx.checkpoint(remote);
+      throw error;
+    }
     if (!body.status_id) throw new PermanentError('cincopa:no-status-id', 'cincopa asset.upload_from_url answered without a status_id');
     return { state: 'submitted', remote: { statusId: body.status_id, submittedAt: Date.now() } };
   }
