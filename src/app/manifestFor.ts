@@ -23,14 +23,13 @@ function servedAt(files: ManifestSource, baseUrl: string): ManifestSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return {
     description: `${files.description} served at ${base}`,
-    async *entries(signal) {
-      for await (const entry of files.entries(signal)) {
-        if (entry.kind === 'item') {
+    async *batches(signal) {
+      for await (const batch of files.batches(signal)) {
+        yield batch.map((entry) => {
+          if (entry.kind === 'rejected') return entry;
           const url = new URL(entry.item.key.split('/').map(encodeURIComponent).join('/'), base).href;
-          yield { kind: 'item', item: { ...entry.item, source: url } };
-        } else {
-          yield entry;
-        }
+          return { kind: 'item', item: { ...entry.item, source: url } };
+        });
       }
     },
   };

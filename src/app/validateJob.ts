@@ -5,6 +5,7 @@
 import { ExitCode } from '../core/errors.ts';
 import { createTarget } from '../targets/registry.ts';
 import type { JobContext } from './jobContext.ts';
+import { eachEntry } from '../manifest/batching.ts';
 import { manifestFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
 
@@ -30,7 +31,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   const prober = options.offline ? undefined : new SourceProber();
   let items = 0;
   const rejected: string[] = [];
-  for await (const entry of manifest.entries()) {
+  for await (const entry of eachEntry(manifest)) {
     if (entry.kind === 'rejected') {
       rejected.push(`${entry.row.origin}: ${entry.row.reason}`);
       continue;

@@ -129,10 +129,15 @@ export interface LedgerStore {
   beginPlan(): Promise<number>;
   /**
    * Upsert a batch of manifest items in one transaction. New keys become `pending`; changed
-   * ones (contentHash differs) follow `policy` (reupload: back to `pending` with remote ids
+   * ones (source, fields, size or mtime differ) follow `policy` (reupload: back to `pending` with remote ids
    * cleared, unless in flight; ignore: keep); unchanged and done ones are left alone.
    */
   upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult>;
+  /**
+   * End a plan generation, after its last batch or on failure. Lets a store undo what it did
+   * to plan faster (the SQLite ledger builds its claim index once, after a first plan).
+   */
+  finishPlan(generation: number): Promise<void>;
   /** Record rows the manifest rejected as `failed` items with their reason (unless already done). */
   recordRejected(generation: number, rows: RejectedRow[]): Promise<void>;
 

@@ -6,8 +6,8 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.ts';
+import { readInRuns } from './batching.ts';
 import type { ManifestEntry, ManifestSource } from './types.ts';
-import { contentHash } from './contentHash.ts';
 import { readUtf8Chunks } from './utf8.ts';
 
 export interface CsvManifestOptions {
@@ -23,11 +23,13 @@ export function openCsvManifest(options: CsvManifestOptions): ManifestSource {
   const file = path.resolve(options.path);
   return {
     description: file,
-    entries: (signal) => readCsv(file, options, signal),
+    batches: (signal) => readCsv(file, options, signal),
   };
 }
 
-async function* readCsv(file: string, options: CsvManifestOptions, signal?: AbortSignal): AsyncGenerator<ManifestEntry> {
+type ParsedRecord = { record: string[]; info: { lines: number } };
+
+async function* readCsv(file: string, options: CsvManifestOptions, signal?: AbortSignal): AsyncGenerator<ManifestEntry[]> {
   await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
     const reason = error.code === 'ENOENT' ? 'does not exist' : error.code === 'EACCES' ? 'is not readable (permissions)' : `cannot be read (${error.message})`;
     throw new UsageError(`${file}: the manifest ${reason}. Fix: check source.path in the job file (relative paths start at the job file's folder).`);
@@ -38,13 +40,19 @@ async function* readCsv(file: string, options: CsvManifestOptions, signal?: Abor
   let mapping: ColumnMapping | undefined;
   let rows = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const run of readInRuns<ParsedRecord>(parser)) {
+      let start = 0;
       if (!mapping) {
-        mapping = mapColumns(file, record, options.columns);
-        continue;
+        mapping = mapColumns(file, run[0]!.record, options.columns);
+        start = 1;
       }
-      rows++;
-      yield toEntry(record, `${file}:${info.lines}`, mapping, baseDir);
+      const entries: ManifestEntry[] = [];
+      for (let index = start; index < run.length; index++) {
+        const { record, info } = run[index]!;
+        entries.push(toEntry(record, `${file}:${info.lines}`, mapping, baseDir));
+      }
+      rows += entries.length;
+      if (entries.length > 0) yield entries;
     }
   } catch (error) {
     throw asUsageError(file, error);
@@ -113,14 +121,9 @@ function toEntry(record: string[], origin: string, mapping: ColumnMapping, baseD
     source = path.resolve(baseDir, rawSource);
   }
   const fields: Record<string, string> = {};
-  const hashed = [source];
-  for (const [name, index] of mapping.fields) {
-    const value = record[index] ?? '';
-    fields[name] = value;
-    hashed.push(name, value);
-  }
+  for (const [name, index] of mapping.fields) fields[name] = record[index] ?? '';
   const key = rawKey || (URL_SCHEME.test(rawSource) ? source : path.relative(baseDir, source).split(path.sep).join('/'));
-  return { kind: 'item', item: { key, source, fields, size: null, mtimeMs: null, contentHash: contentHash(hashed), origin } };
+  return { kind: 'item', item: { key, source, fields, size: null, mtimeMs: null, origin } };
 }
 
 function rejected(key: string, origin: string, reason: string): ManifestEntry {

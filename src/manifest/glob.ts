@@ -6,6 +6,7 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { UsageError } from '../core/errors.ts';
+import { inBatches } from './batching.ts';
 import type { ManifestEntry, ManifestSource } from './types.ts';
 
 export interface GlobManifestOptions {
@@ -18,7 +19,7 @@ export function openGlobManifest(options: GlobManifestOptions): ManifestSource {
   const root = path.resolve(options.root);
   return {
     description: `${root} (${options.include.join(', ')})`,
-    entries: (signal) => walk(root, options, signal),
+    batches: (signal) => inBatches(walk(root, options, signal), 500),
   };
 }
 
@@ -68,7 +69,7 @@ async function* walk(root: string, options: GlobManifestOptions, signal?: AbortS
     }
     yield {
       kind: 'item',
-      item: { key: relative, source: absolute, fields: {}, size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), contentHash: `${stats.size}:${Math.floor(stats.mtimeMs)}`, origin },
+      item: { key: relative, source: absolute, fields: {}, size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), origin },
     };
   }
   // An empty match is not an error: a nightly job's outbox is often empty.

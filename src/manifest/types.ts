@@ -8,12 +8,12 @@ export interface ManifestItem {
   source: string;
   /** Mapped metadata from the manifest (title, description, tags, reference, ...). */
   fields: Record<string, string>;
+  // Together, source, fields, size and mtimeMs are the item's content: a re-plan that finds any of
+  // them different from what the ledger holds treats the item as changed (the job's policy).
   /** Size in bytes when the manifest knows it (glob: stat size). */
   size: number | null;
   /** Modification time in epoch ms when known (glob: stat mtime). */
   mtimeMs: number | null;
-  /** Change detector used on re-plan: CSV row content hash, or `size:mtime` for files. */
-  contentHash: string;
   /** Where this item came from, for messages: `file:line` or the file path. */
   origin: string;
 }
@@ -31,12 +31,14 @@ export interface RejectedRow {
 export type ManifestEntry = { kind: 'item'; item: ManifestItem } | { kind: 'rejected'; row: RejectedRow };
 
 /**
- * A streamed manifest. Iterating never holds the whole manifest in memory.
+ * A streamed manifest. Iterating never holds the whole manifest in memory (see batching.ts
+ * for why entries come in batches, and `eachEntry` for one at a time).
  * Errors: a file-level problem (missing/unreadable file, malformed CSV, missing mapped column,
  * nonexistent glob root, invalid UTF-8) throws `UsageError` naming file, line and reason.
  */
 export interface ManifestSource {
   /** Human description: the file or root read. */
   readonly description: string;
-  entries(signal?: AbortSignal): AsyncIterable<ManifestEntry>;
+  /** The entries in manifest order, in batches whose size is the source's choice. */
+  batches(signal?: AbortSignal): AsyncIterable<ManifestEntry[]>;
 }

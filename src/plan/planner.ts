@@ -58,13 +58,20 @@ export async function planManifest(store: LedgerStore, source: ManifestSource, o
     inFlight.push(writing);
   };
 
-  for await (const entry of source.entries(options.signal)) {
-    options.signal?.throwIfAborted();
-    if (entry.kind === 'item') items.push(entry.item);
-    else rejected.push(entry.row);
-    if (items.length + rejected.length >= batchSize) await flush();
+  try {
+    for await (const entries of source.batches(options.signal)) {
+      options.signal?.throwIfAborted();
+      for (const entry of entries) {
+        if (entry.kind === 'item') items.push(entry.item);
+        else rejected.push(entry.row);
+      }
+      if (items.length + rejected.length >= batchSize) await flush();
+    }
+    await flush();
+    await Promise.all(inFlight);
+  } finally {
+    await Promise.allSettled(inFlight);
+    await store.finishPlan(generation);
   }
-  await flush();
-  await Promise.all(inFlight);
   return totals;
 }

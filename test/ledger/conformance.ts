@@ -6,13 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { LeaseLostError, type LedgerStore } from '../../src/ledger/types.ts';
 import type { ManifestItem } from '../../src/manifest/types.ts';
 
-export function item(key: string, hash = 'h1', extra: Partial<ManifestItem> = {}): ManifestItem {
-  return { key, source: `https://cdn.example.com/${key}.mp4`, fields: { title: key }, size: null, mtimeMs: null, contentHash: hash, origin: `manifest.csv:${key}`, ...extra };
+/** A manifest item whose content (its title) is `version`: a new version is a changed row. */
+export function item(key: string, version = 'v1', extra: Partial<ManifestItem> = {}): ManifestItem {
+  return { key, source: `https://cdn.example.com/${key}.mp4`, fields: { title: `${key} ${version}` }, size: null, mtimeMs: null, origin: `manifest.csv:${key}`, ...extra };
 }
 
 async function planned(store: LedgerStore, items: ManifestItem[], policy: 'reupload' | 'ignore' = 'reupload') {
   const generation = await store.beginPlan();
-  return store.upsertPlanned(generation, items, policy);
+  const result = await store.upsertPlanned(generation, items, policy);
+  await store.finishPlan(generation);
+  return result;
 }
 
 async function finish(store: LedgerStore, key: string): Promise<void> {
@@ -28,7 +31,7 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       const store = await makeStore();
       const result = await planned(store, [item('a'), item('b'), item('a', 'other'), item('c')]);
       expect(result).toMatchObject({ added: 3, duplicates: 1, duplicateKeys: ['a'] });
-      expect((await store.get('a'))!).toMatchObject({ state: 'pending', contentHash: 'h1', attempts: 0, revision: 0 });
+      expect((await store.get('a'))!).toMatchObject({ state: 'pending', fields: { title: 'a v1' }, attempts: 0, revision: 0 });
       expect((await store.stats()).total).toBe(3);
     });
 
@@ -37,15 +40,15 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       await planned(store, [item('same'), item('edited'), item('finished')]);
       await finish(store, 'finished');
       await finish(store, 'edited');
-      const result = await planned(store, [item('same'), item('edited', 'h2'), item('finished'), item('new')]);
+      const result = await planned(store, [item('same'), item('edited', 'v2'), item('finished'), item('new')]);
       expect(result).toMatchObject({ added: 1, changed: 1, unchanged: 2, duplicates: 0 });
       expect((await store.get('finished'))!).toMatchObject({ state: 'done', remote: { rid: 'R-finished' } });
       // reupload: a finished item whose manifest entry changed goes round again as a new revision.
-      expect((await store.get('edited'))!).toMatchObject({ state: 'pending', contentHash: 'h2', remote: {}, revision: 1, finishedAt: null });
+      expect((await store.get('edited'))!).toMatchObject({ state: 'pending', fields: { title: 'edited v2' }, remote: {}, revision: 1, finishedAt: null });
 
-      const ignored = await planned(store, [item('same', 'h9')], 'ignore');
+      const ignored = await planned(store, [item('same', 'v9')], 'ignore');
       expect(ignored.changed).toBe(1);
-      expect((await store.get('same'))!.contentHash).toBe('h1');
+      expect((await store.get('same'))!.fields).toEqual({ title: 'same v1' });
     });
 
     it('records rejected rows as failed, but never over a done item', async () => {
@@ -60,6 +63,27 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       expect((await store.get('ok'))!.state).toBe('done');
       expect((await store.get('bad'))!).toMatchObject({ state: 'failed', lastError: 'm.csv:3: the source is empty', errorClass: 'rejected' });
       expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
+    });
+
+    it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
+      const store = await makeStore();
+      const generation = await store.beginPlan();
+      await store.recordRejected(generation, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      await store.finishPlan(generation);
+      const result = await planned(store, [item('fixed')], 'ignore');
+      expect(result).toMatchObject({ added: 0, changed: 1 });
+      expect((await store.get('fixed'))!).toMatchObject({ state: 'pending', lastError: null, errorClass: null, source: 'https://cdn.example.com/fixed.mp4' });
+      expect(await store.claim('w', 10, 60_000)).toHaveLength(1);
+    });
+
+    it('a file whose size or mtime changed is a changed item; the same size and mtime is not', async () => {
+      const store = await makeStore();
+      const file = (size: number, mtimeMs: number) => item('scan.e57', 'v1', { source: '/data/scan.e57', size, mtimeMs });
+      await planned(store, [file(100, 1_000)]);
+      expect(await planned(store, [file(100, 1_000)])).toMatchObject({ unchanged: 1, changed: 0 });
+      expect(await planned(store, [file(100, 2_000)])).toMatchObject({ unchanged: 0, changed: 1 });
+      expect(await planned(store, [file(120, 2_000)])).toMatchObject({ unchanged: 0, changed: 1 });
+      expect((await store.get('scan.e57'))!).toMatchObject({ size: 120, mtimeMs: 2_000 });
     });
 
     it('claims each item once, respects leases and not-before, and reclaims expired leases', async () => {

@@ -24,7 +24,8 @@ async function ledgerWith(keys: string[]): Promise<LedgerStore> {
   stores.push(store);
   await store.migrate();
   const generation = await store.beginPlan();
-  await store.upsertPlanned(generation, keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, contentHash: key, origin: `test:${key}` })), 'reupload');
+  await store.upsertPlanned(generation, keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, origin: `test:${key}` })), 'reupload');
+  await store.finishPlan(generation);
   return store;
 }
 

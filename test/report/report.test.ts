@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
+import { eachEntry } from '../../src/manifest/batching.ts';
 import { openCsvManifest } from '../../src/manifest/csv.ts';
 import { planManifest } from '../../src/plan/planner.ts';
 import { writeReport } from '../../src/report/report.ts';
@@ -36,7 +37,7 @@ describe('reports', () => {
     const failedCsv = path.join(dir, 'failed.csv');
     writeFileSync(failedCsv, await capture((out) => writeReport(store, out, { format: 'csv', onlyFailed: true })));
     const keys: string[] = [];
-    for await (const entry of openCsvManifest({ path: failedCsv, columns: { key: 'key', source: 'source' } }).entries()) {
+    for await (const entry of eachEntry(openCsvManifest({ path: failedCsv, columns: { key: 'key', source: 'source' } }))) {
       if (entry.kind === 'item') keys.push(`${entry.item.key} ${entry.item.source}`);
     }
     expect(keys).toEqual(['b,1 https://x.example/b.mp4?q=%22x%22', 'c https://x.example/c.mp4']);

@@ -1,17 +1,16 @@
 // The ledger's planning writes, on a worker thread with its own connection to the job's file,
-// so SQLite inserts run while the main thread parses the next manifest batch. Batches arrive
-// as JSON text (one cheap copy instead of a structured clone of thousands of objects).
+// so SQLite inserts run while the main thread parses the next manifest batch.
 
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RejectedRow } from '../../manifest/types.ts';
 import type { ChangePolicy } from '../types.ts';
 import { SqlitePlanner } from './plan.ts';
-import type { EncodedItem } from './planWriter.ts';
+import type { EncodedBatch } from './planCodec.ts';
 
 export type PlanRequest =
-  | { id: number; kind: 'upsert'; generation: number; policy: ChangePolicy; payload: string }
-  | { id: number; kind: 'reject'; generation: number; payload: string };
+  | { id: number; kind: 'upsert'; generation: number; policy: ChangePolicy; batch: EncodedBatch }
+  | { id: number; kind: 'reject'; generation: number; rows: RejectedRow[] };
 
 export type PlanResponse = { id: number; result: unknown } | { id: number; error: string };
 
@@ -26,9 +25,7 @@ parentPort!.on('message', (request: PlanRequest) => {
   try {
     const now = Date.now();
     const result =
-      request.kind === 'upsert'
-        ? planner.upsert(request.generation, JSON.parse(request.payload) as EncodedItem[], request.policy, now)
-        : planner.reject(request.generation, JSON.parse(request.payload) as RejectedRow[], now);
+      request.kind === 'upsert' ? planner.upsert(request.generation, request.batch, request.policy, now) : planner.reject(request.generation, request.rows, now);
     db.exec('COMMIT');
     response = { id: request.id, result: result ?? null };
   } catch (error) {

@@ -2,16 +2,7 @@
 // order. Closing it ends the worker.
 
 import { Worker } from 'node:worker_threads';
-import type { ManifestItem } from '../../manifest/types.ts';
 import type { PlanRequest, PlanResponse } from './planWorker.ts';
-
-/** A row as the worker receives it: positional, with fields already serialised. */
-export type EncodedItem = [key: string, source: string, fields: string, size: number | null, mtimeMs: number | null, contentHash: string, origin: string];
-
-/** Arrays instead of objects: no repeated property names to copy and parse per row. */
-export function encodeItems(items: readonly ManifestItem[]): string {
-  return JSON.stringify(items.map((item): EncodedItem => [item.key, item.source, JSON.stringify(item.fields), item.size, item.mtimeMs, item.contentHash, item.origin]));
-}
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
 type Request = PlanRequest extends infer R ? (R extends PlanRequest ? Omit<R, 'id'> : never) : never;
@@ -38,13 +29,14 @@ export class PlanWriter {
     this.#worker.unref();
   }
 
-  send(request: Request): Promise<unknown> {
+  /** `transfer`: buffers handed to the worker instead of copied. */
+  send(request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ ...request, id });
+      this.#worker.postMessage({ ...request, id }, transfer);
     }).finally(() => {
       if (this.#pending.size === 0) this.#worker.unref();
     });

@@ -8,7 +8,6 @@ export interface ItemRow {
   fields: string;
   size: number | null;
   mtime_ms: number | null;
-  content_hash: string;
   origin: string;
   state: string;
   remote: string;
@@ -33,7 +32,6 @@ export function toRecord(row: ItemRow): ItemRecord {
     fields: JSON.parse(row.fields) as Record<string, string>,
     size: row.size,
     mtimeMs: row.mtime_ms,
-    contentHash: row.content_hash,
     origin: row.origin,
     state: row.state as ItemState,
     remote: JSON.parse(row.remote) as RemoteState,

@@ -22,7 +22,9 @@ import {
 import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
 import { applyMigrations } from './migrate.ts';
 import { toRecord, type ItemRow } from './rows.ts';
-import { encodeItems, PlanWriter } from './planWriter.ts';
+import { CREATE_CLAIM_INDEX } from './claimIndex.ts';
+import { encodeBatch } from './planCodec.ts';
+import { PlanWriter } from './planWriter.ts';
 import { transitionSql } from './transition.ts';
 
 const UNFINISHED = `state NOT IN ('done', 'skipped', 'failed')`;
@@ -62,6 +64,7 @@ class SqliteLedger implements LedgerStore {
   }
 
   async beginPlan(): Promise<number> {
+    this.#db.exec(CREATE_CLAIM_INDEX); // a first plan that was cut short may have left it dropped
     const row = this.#statement('INSERT INTO plan_runs (started_at) VALUES (?) RETURNING generation').get(Date.now()) as { generation: number };
     return row.generation;
   }
@@ -70,12 +73,17 @@ class SqliteLedger implements LedgerStore {
   // are applied in the order they were made.
   async upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult> {
     this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
-    return (await this.#planWriter.send({ kind: 'upsert', generation, policy, payload: encodeItems(items) })) as PlanBatchResult;
+    const batch = encodeBatch(items);
+    return (await this.#planWriter.send({ kind: 'upsert', generation, policy, batch }, [batch.lengths.buffer, batch.numbers.buffer])) as PlanBatchResult;
+  }
+
+  async finishPlan(): Promise<void> {
+    this.#db.exec(CREATE_CLAIM_INDEX);
   }
 
   async recordRejected(generation: number, rows: RejectedRow[]): Promise<void> {
     this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
-    await this.#planWriter.send({ kind: 'reject', generation, payload: JSON.stringify(rows) });
+    await this.#planWriter.send({ kind: 'reject', generation, rows });
   }
 
   async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ItemRecord[]> {
