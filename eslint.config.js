@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.ferry/', 'bench/out/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', '.ferry/', 'bench/out/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { openSqliteLedger } from '../src/ledger/sqlite/store.ts';
-import { openCsvManifest } from '../src/manifest/csv.ts';
 import { planManifest } from '../src/plan/planner.ts';
 import { formatStatus } from '../src/report/status.ts';
 
@@ -44,7 +43,7 @@ for (const suffix of ['', '-wal', '-shm']) rmSync(ledgerFile + suffix, { force: 
 const store = openSqliteLedger(ledgerFile);
 await store.migrate();
 const planStarted = performance.now();
-const counts = await planManifest(store, openCsvManifest({ path: manifest, columns: { key: 'id', source: 'url', title: 'title', tags: 'tags' } }), { policy: 'reupload' });
+const counts = await planManifest(store, ({ type: 'csv', path: manifest, columns: { key: 'id', source: 'url', title: 'title', tags: 'tags' } }), { policy: 'reupload' });
 const planSeconds = (performance.now() - planStarted) / 1000;
 const planPeak = phasePeak();
 
@@ -56,7 +55,7 @@ await store.close();
 
 const replanStore = openSqliteLedger(ledgerFile);
 const replanStarted = performance.now();
-const replanned = await planManifest(replanStore, openCsvManifest({ path: manifest, columns: { key: 'id', source: 'url', title: 'title', tags: 'tags' } }), { policy: 'reupload' });
+const replanned = await planManifest(replanStore, ({ type: 'csv', path: manifest, columns: { key: 'id', source: 'url', title: 'title', tags: 'tags' } }), { policy: 'reupload' });
 const replanSeconds = (performance.now() - replanStarted) / 1000;
 const replanPeak = phasePeak();
 await replanStore.close();

@@ -6,16 +6,18 @@ import { ExitCode } from '../core/errors.ts';
 import type { LedgerStats, PlanCounts } from '../ledger/types.ts';
 import { openSqliteLedger } from '../ledger/sqlite/store.ts';
 import { acquireRunLock } from '../ledger/runLock.ts';
+import { openManifest } from '../manifest/open.ts';
 import { planManifest } from '../plan/planner.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
 import { createTarget } from '../targets/registry.ts';
 import type { JobContext } from './jobContext.ts';
-import { manifestFor } from './manifestFor.ts';
+import { manifestSpecFor } from './manifestFor.ts';
 import { ProgressReporter } from './progress.ts';
 
 export interface RunJobResult {
   exitCode: ExitCode;
   plan: PlanCounts | undefined;
+  planMs?: number;
   outcome: RunOutcome | undefined;
 }
 
@@ -24,7 +26,12 @@ export interface StopControl {
   onStop(listener: (stage: 'drain' | 'abort') => void): void;
 }
 
-export async function runJob(ctx: JobContext, stop: StopControl): Promise<RunJobResult> {
+export interface RunJobOptions {
+  /** Plan the manifest into the ledger and stop there: no target, no credentials, no uploads. */
+  planOnly?: boolean;
+}
+
+export async function runJob(ctx: JobContext, stop: StopControl, options: RunJobOptions = {}): Promise<RunJobResult> {
   const { log } = ctx;
   const lock = await acquireRunLock(ctx.ledgerPath);
   const store = openSqliteLedger(ctx.ledgerPath, { durability: ctx.config.config.ledger.durability });
@@ -41,9 +48,10 @@ export async function runJob(ctx: JobContext, stop: StopControl): Promise<RunJob
     const reclaimed = await store.releaseAllLeases();
     if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
 
-    const target = createTarget(ctx);
-    const manifest = manifestFor(ctx.job);
-    log.info({ manifest: manifest.description }, 'planning');
+    const target = options.planOnly ? undefined : createTarget(ctx);
+    const manifest = manifestSpecFor(ctx.job);
+    const planStarted = performance.now();
+    log.info({ manifest: openManifest(manifest).description }, 'planning');
     const plan = await planManifest(store, manifest, {
       policy: ctx.job.job.changePolicy,
       signal: planAbort.signal,
@@ -53,7 +61,9 @@ export async function runJob(ctx: JobContext, stop: StopControl): Promise<RunJob
       throw error;
     });
     if (plan === undefined) return { exitCode: ExitCode.interrupted, plan, outcome: undefined };
-    log.info({ ...plan }, 'planned');
+    const planMs = Math.round(performance.now() - planStarted);
+    log.info({ ...plan, ms: planMs }, 'planned');
+    if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
     await target.prepare(planAbort.signal);
     const progress = new ProgressReporter(log, ctx.job.name);
@@ -68,7 +78,7 @@ export async function runJob(ctx: JobContext, stop: StopControl): Promise<RunJob
     if (planAbort.signal.aborted) runner.drain();
     const outcome = await runner.run();
     progress.end();
-    return { exitCode: exitCodeFor(outcome), plan, outcome };
+    return { exitCode: exitCodeFor(outcome), plan, planMs, outcome };
   } finally {
     await store.close();
     await lock.release();

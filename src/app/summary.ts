@@ -6,7 +6,10 @@ export function formatRunSummary(jobName: string, jobFile: string, result: RunJo
   const lines: string[] = [];
   const { plan, outcome } = result;
   if (plan) {
-    lines.push(`ferry: job ${jobName} planned: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys, ${plan.rejected} rejected rows`);
+    const rows = plan.added + plan.changed + plan.unchanged + plan.duplicates + plan.rejected;
+    const took = result.planMs === undefined ? '' : ` in ${(result.planMs / 1000).toFixed(1)} s (${Math.round(rows / Math.max(result.planMs, 1) * 1000).toLocaleString('en-US')} rows/s)`;
+    lines.push(`ferry: job ${jobName} planned${took}: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys, ${plan.rejected} rejected rows`);
+    if (!outcome && result.exitCode === 0) lines.push(`  nothing uploaded (--plan-only); see ferry status ${jobFile}, upload with ferry run ${jobFile}`);
   }
   if (outcome) {
     const { counts, total, bytesDone } = outcome.stats;

@@ -6,7 +6,8 @@ import { ExitCode } from '../core/errors.ts';
 import { createTarget } from '../targets/registry.ts';
 import type { JobContext } from './jobContext.ts';
 import { eachEntry } from '../manifest/batching.ts';
-import { manifestFor } from './manifestFor.ts';
+import { openManifest } from '../manifest/open.ts';
+import { manifestSpecFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
 
 export interface ValidateOptions {
@@ -27,7 +28,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   // Creating the target resolves its secrets: a missing token fails here, before any I/O.
   // Cintoo jobs are validated up to the target, whose uploads come with a later version.
   const target = ctx.job.job.target.type === 'cintoo' ? undefined : createTarget(ctx);
-  const manifest = manifestFor(ctx.job);
+  const manifest = openManifest(manifestSpecFor(ctx.job));
   const prober = options.offline ? undefined : new SourceProber();
   let items = 0;
   const rejected: string[] = [];

@@ -35,6 +35,7 @@ program
   .addOption(ledgerOption())
   .option('--sandbox', 'start the local Cincopa/Cintoo emulators in-process on their default ports and point the job at them')
   .option('--concurrency <n>', 'items in flight at once (overrides config)', parsePositiveInt)
+  .option('--plan-only', 'plan the manifest into the ledger and stop: counts of new, changed and rejected items, nothing uploaded, no credentials needed')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
   .addHelpText(
     'after',
@@ -45,6 +46,7 @@ changed manifest items. First Ctrl-C finishes the steps in flight and saves; a s
 Examples:
   ferry run jobs/migration.json
   CINCOPA_API_TOKEN=... ferry run jobs/nightly.json --concurrency 16
+  ferry run jobs/migration.json --plan-only   preview: what would be uploaded (then ferry status)
   ferry run jobs/demo.json --sandbox`,
   )
   .action(async (job: string, options) => (await import('./commands/run.ts')).runCommand(job, options));

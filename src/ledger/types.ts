@@ -4,6 +4,7 @@
 // conformance suite runs against every implementation.
 
 import type { ManifestItem, RejectedRow } from '../manifest/types.ts';
+import type { PlanBatch } from './planBatch.ts';
 
 /**
  * Item states across all targets (DESIGN.md "Item state machines"). Each target uses the
@@ -72,8 +73,8 @@ export interface PlanCounts {
 }
 
 export interface PlanBatchResult extends PlanCounts {
-  /** Keys seen again in this plan generation (each sighting after the first). */
-  duplicateKeys: string[];
+  /** Keys seen again in this plan generation: each sighting after the first, with where it was. */
+  duplicateSightings: { key: string; origin: string }[];
 }
 
 /** A persisted transition. Only the given fields change; `updatedAt` is always set. */
@@ -132,12 +133,7 @@ export interface LedgerStore {
    * ones (source, fields, size or mtime differ) follow `policy` (reupload: back to `pending` with remote ids
    * cleared, unless in flight; ignore: keep); unchanged and done ones are left alone.
    */
-  upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult>;
-  /**
-   * End a plan generation, after its last batch or on failure. Lets a store undo what it did
-   * to plan faster (the SQLite ledger builds its claim index once, after a first plan).
-   */
-  finishPlan(generation: number): Promise<void>;
+  upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult>;
   /** Record rows the manifest rejected as `failed` items with their reason (unless already done). */
   recordRejected(generation: number, rows: RejectedRow[]): Promise<void>;
 

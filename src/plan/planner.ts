@@ -1,12 +1,24 @@
-// Streams a manifest into the ledger in batched transactions. Memory stays flat whatever the
-// manifest's size: a few batches in flight (written while the next ones are read),
-// duplicate detection in the ledger (plan generations), and only the set of keys already
-// reported as duplicates kept here.
+// Planning: the manifest is read and checked on a worker thread (manifestReader.ts) and written
+// into the ledger here, one transaction per batch, while the worker reads the next batches.
+// Memory stays flat whatever the manifest's size: a few batches in flight, duplicate detection
+// in the ledger (plan generations), and only the keys already reported as duplicates kept here.
 
+import { on } from 'node:events';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { UsageError } from '../core/errors.ts';
 import type { ChangePolicy, LedgerStore, PlanCounts } from '../ledger/types.ts';
-import type { ManifestItem, ManifestSource, RejectedRow } from '../manifest/types.ts';
+import type { ManifestSpec } from '../manifest/open.ts';
+import type { ReaderMessage, ReaderSettings } from './manifestReader.ts';
 
-const MAX_IN_FLIGHT = 4;
+/**
+ * The reader's heap: its garbage is short-lived, so a small young generation suffices (24 MB
+ * measured best for memory at about the same speed as 32-64), and the old generation only
+ * holds a few batches; the cap turns a runaway into an error instead of a machine out of memory.
+ */
+const READER_LIMITS = { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 128 };
+/** The reader's module, beside this one: .ts when run from src/, .js in the build. */
+const READER_MODULE = new URL(`./manifestReader${path.extname(import.meta.filename)}`, import.meta.url);
 
 export interface PlanOptions {
   policy: ChangePolicy;
@@ -17,61 +29,42 @@ export interface PlanOptions {
   onProgress?(counts: PlanCounts): void;
 }
 
-export async function planManifest(store: LedgerStore, source: ManifestSource, options: PlanOptions): Promise<PlanCounts> {
-  const batchSize = options.batchSize ?? 5_000;
+export async function planManifest(store: LedgerStore, spec: ManifestSpec, options: PlanOptions): Promise<PlanCounts> {
+  options.signal?.throwIfAborted();
   const generation = await store.beginPlan();
   const totals: PlanCounts = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0 };
   const reported = new Set<string>();
-  let items: ManifestItem[] = [];
-  let rejected: RejectedRow[] = [];
-
-  const write = async (batch: ManifestItem[], rows: RejectedRow[]): Promise<void> => {
-    // Both calls are made before either is awaited, so the ledger applies them in manifest order.
-    const upserted = batch.length > 0 ? store.upsertPlanned(generation, batch, options.policy) : undefined;
-    const recorded = rows.length > 0 ? store.recordRejected(generation, rows) : undefined;
-    const [result] = await Promise.all([upserted, recorded]);
-    if (result) {
-      totals.added += result.added;
-      totals.changed += result.changed;
-      totals.unchanged += result.unchanged;
-      for (const key of result.duplicateKeys) {
-        if (reported.has(key)) continue;
-        reported.add(key);
-        totals.duplicates++;
-        options.onDuplicate?.(key, batch.findLast((item) => item.key === key)?.origin ?? '');
-      }
-    }
-    totals.rejected += rows.length;
-    options.onProgress?.({ ...totals });
-  };
-  // Writes overlap the reading of the next batches; a few may wait, so neither side stalls on
-  // the other's hiccups, and memory stays bounded by MAX_IN_FLIGHT batches.
-  const inFlight: Promise<void>[] = [];
-  const flush = async (): Promise<void> => {
-    const batch = items;
-    const rows = rejected;
-    items = [];
-    rejected = [];
-    if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
-    const writing = write(batch, rows);
-    writing.catch(() => undefined); // surfaced when awaited below
-    inFlight.push(writing);
-  };
-
+  const settings: ReaderSettings = { spec, batchSize: options.batchSize ?? 5_000, maxBatchBytes: 8_000_000, window: 4 };
+  const reader = new Worker(READER_MODULE, { workerData: settings, resourceLimits: READER_LIMITS });
   try {
-    for await (const entries of source.batches(options.signal)) {
-      options.signal?.throwIfAborted();
-      for (const entry of entries) {
-        if (entry.kind === 'item') items.push(entry.item);
-        else rejected.push(entry.row);
+    const messages = on(reader, 'message', { signal: options.signal, close: ['exit'] }) as AsyncIterableIterator<[ReaderMessage]>;
+    for await (const [message] of messages) {
+      if (message.kind === 'end') return totals;
+      if (message.kind === 'error') throw message.usage ? new UsageError(message.message) : new Error(`reading the manifest failed: ${message.message}`);
+      if (message.items) {
+        const result = await store.upsertPlanned(generation, message.items, options.policy);
+        totals.added += result.added;
+        totals.changed += result.changed;
+        totals.unchanged += result.unchanged;
+        for (const { key, origin } of result.duplicateSightings) {
+          if (reported.has(key)) continue;
+          reported.add(key);
+          totals.duplicates++;
+          options.onDuplicate?.(key, origin);
+        }
       }
-      if (items.length + rejected.length >= batchSize) await flush();
+      if (message.rejected.length > 0) await store.recordRejected(generation, message.rejected);
+      totals.rejected += message.rejected.length;
+      reader.postMessage('next');
+      options.onProgress?.({ ...totals });
     }
-    await flush();
-    await Promise.all(inFlight);
+    throw new Error('the manifest reader stopped before the end of the manifest');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      throw new Error(`reading the manifest ran out of its ${READER_LIMITS.maxOldGenerationSizeMb} MB of memory: are some rows many megabytes long? Split such values out of the manifest.`, { cause: error });
+    }
+    throw error;
   } finally {
-    await Promise.allSettled(inFlight);
-    await store.finishPlan(generation);
+    await reader.terminate();
   }
-  return totals;
 }

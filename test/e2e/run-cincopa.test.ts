@@ -49,6 +49,29 @@ describe('ferry run → Cincopa from_url', () => {
     for (const text of [run.stdout, run.stderr, report.stdout, report.stderr]) expect(text).not.toContain(sandbox.cincopa.apiToken);
   });
 
+  it('--plan-only plans the manifest, uploads nothing and needs no token; the next run uploads what was planned', async () => {
+    const rows = [row('p1', 'p1.mp4', 1000), row('p2', 'p2.mp4', 1000), { id: 'p3', url: '', title: 'no url' }];
+    const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'preview', config: { cincopa: { apiUrl: sandbox.cincopa.url, pollIntervalMs: 50 } } });
+    const requestsBefore = sandbox.journal.count({ service: 'cincopa' });
+    const preview = await runFerry(['run', job.jobFile, '--config', job.configFile, '--plan-only']);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/planned in [\d.]+ s \([\d,]+ rows\/s\): 2 new, 0 changed, 0 unchanged, 0 duplicate keys, 1 rejected rows/);
+    expect(preview.stdout).toContain('nothing uploaded (--plan-only)');
+    expect(sandbox.journal.count({ service: 'cincopa' })).toBe(requestsBefore);
+    const status = await runFerry(['status', job.jobFile, '--config', job.configFile]);
+    expect(status.stdout).toMatch(/pending 2/);
+    expect(status.stdout).toMatch(/failed 1/);
+
+    // Without a token a real run stops at once; with one it uploads the planned items.
+    const refused = await runFerry(['run', job.jobFile, '--config', job.configFile]);
+    expect(refused.code).toBe(2);
+    const run = await runFerry(['run', job.jobFile, '--config', job.configFile], { env: { CINCOPA_API_TOKEN: sandbox.cincopa.apiToken } });
+    expect(run.code).toBe(1); // the rejected row stays failed
+    expect(run.stdout).toContain('0 new, 0 changed, 2 unchanged');
+    expect(run.stdout).toContain('done 2  skipped 0  failed 1');
+    expect([...assetsByReference(sandbox.inventory(), 'ferry:preview:').keys()].sort()).toEqual(['ferry:preview:p1', 'ferry:preview:p2']);
+  });
+
   it('a re-run uploads nothing again; a new manifest row is the only new upload', async () => {
     const rows = [row('x1', 'x1.mp4', 1000), row('x2', 'x2.mp4', 1000)];
     const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'rerun' });

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError, type LedgerStore } from '../../src/ledger/types.ts';
+import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
 import type { ManifestItem } from '../../src/manifest/types.ts';
 
 /** A manifest item whose content (its title) is `version`: a new version is a changed row. */
@@ -13,9 +14,7 @@ export function item(key: string, version = 'v1', extra: Partial<ManifestItem> =
 
 async function planned(store: LedgerStore, items: ManifestItem[], policy: 'reupload' | 'ignore' = 'reupload') {
   const generation = await store.beginPlan();
-  const result = await store.upsertPlanned(generation, items, policy);
-  await store.finishPlan(generation);
-  return result;
+  return store.upsertPlanned(generation, encodePlanBatch(items), policy);
 }
 
 async function finish(store: LedgerStore, key: string): Promise<void> {
@@ -30,7 +29,7 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
     it('plans new items as pending and reports duplicates within one plan once per sighting', async () => {
       const store = await makeStore();
       const result = await planned(store, [item('a'), item('b'), item('a', 'other'), item('c')]);
-      expect(result).toMatchObject({ added: 3, duplicates: 1, duplicateKeys: ['a'] });
+      expect(result).toMatchObject({ added: 3, duplicates: 1, duplicateSightings: [{ key: 'a', origin: 'manifest.csv:a' }] });
       expect((await store.get('a'))!).toMatchObject({ state: 'pending', fields: { title: 'a v1' }, attempts: 0, revision: 0 });
       expect((await store.stats()).total).toBe(3);
     });
@@ -65,11 +64,31 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
     });
 
+    it('plans and re-plans hundreds of rows in bulk with the same outcome as row by row', async () => {
+      const store = await makeStore();
+      const keys = Array.from({ length: 350 }, (_, index) => `k${index}`);
+      const first = keys.map((key) => item(key));
+      first.splice(150, 0, item('k5', 'repeat')); // a duplicate inside a chunk of new keys
+      expect(await planned(store, first)).toMatchObject({ added: 350, changed: 0, unchanged: 0, duplicates: 1, duplicateSightings: [{ key: 'k5' }] });
+      expect((await store.get('k5'))!.fields).toEqual({ title: 'k5 v1' });
+
+      // Chunks of a hundred: a new key in the first, a changed one alone in the second, a duplicate in the third.
+      const second = keys.map((key) => item(key, key === 'k120' ? 'v2' : 'v1'));
+      second.splice(30, 0, item('n1'));
+      second.splice(210, 0, item('k10'));
+      expect(await planned(store, second)).toMatchObject({ added: 1, changed: 1, unchanged: 349, duplicates: 1, duplicateSightings: [{ key: 'k10' }] });
+      expect((await store.get('k120'))!.fields).toEqual({ title: 'k120 v2' });
+      expect((await store.get('n1'))!.state).toBe('pending');
+
+      const third = [...keys.map((key) => item(key, key === 'k120' ? 'v2' : 'v1')), item('n1')];
+      expect(await planned(store, third)).toMatchObject({ added: 0, changed: 0, unchanged: 351, duplicates: 0 });
+      expect((await store.stats()).total).toBe(351);
+    });
+
     it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
       const store = await makeStore();
       const generation = await store.beginPlan();
       await store.recordRejected(generation, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
-      await store.finishPlan(generation);
       const result = await planned(store, [item('fixed')], 'ignore');
       expect(result).toMatchObject({ added: 0, changed: 1 });
       expect((await store.get('fixed'))!).toMatchObject({ state: 'pending', lastError: null, errorClass: null, source: 'https://cdn.example.com/fixed.mp4' });

@@ -13,6 +13,7 @@ import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
 import type { ItemRecord, LedgerStore } from '../../src/ledger/types.ts';
 import { Runner } from '../../src/pipeline/runner.ts';
 import type { StepContext, StepResult, Target } from '../../src/targets/types.ts';
+import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
 
 const stores: LedgerStore[] = [];
 afterEach(async () => {
@@ -24,8 +25,7 @@ async function ledgerWith(keys: string[]): Promise<LedgerStore> {
   stores.push(store);
   await store.migrate();
   const generation = await store.beginPlan();
-  await store.upsertPlanned(generation, keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, origin: `test:${key}` })), 'reupload');
-  await store.finishPlan(generation);
+  await store.upsertPlanned(generation, encodePlanBatch(keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, origin: `test:${key}` }))), 'reupload');
   return store;
 }
 

@@ -25,7 +25,7 @@ describe('reports', () => {
     writeFileSync(manifest, 'id,url,title\na,https://x.example/a.mp4,A\n"b,1","https://x.example/b.mp4?q=""x""",B\nc,https://x.example/c.mp4,C\n');
     const store = openSqliteLedger(path.join(dir, 'l.sqlite'));
     await store.migrate();
-    await planManifest(store, openCsvManifest({ path: manifest, columns: { key: 'id', source: 'url', title: 'title' } }), { policy: 'reupload' });
+    await planManifest(store, ({ type: 'csv', path: manifest, columns: { key: 'id', source: 'url', title: 'title' } }), { policy: 'reupload' });
     await store.claim('w', 3, 60_000);
     await store.transition('a', 'w', { state: 'done', remote: { rid: 'RA' }, bytes: 10, startedAt: 1_000, finishedAt: 4_000 });
     await store.transition('b,1', 'w', { state: 'failed', lastError: 'cincopa could not fetch the source: HTTP 404, "gone"', finishedAt: Date.now() });

@@ -9,6 +9,7 @@ interface RunFlags {
   ledger?: string;
   sandbox?: boolean;
   concurrency?: number;
+  planOnly?: boolean;
   logLevel?: string;
 }
 
@@ -31,7 +32,7 @@ export async function runCommand(jobPath: string, flags: RunFlags): Promise<void
   let result;
   let platform = '';
   try {
-    result = await runJob(ctx, stop);
+    result = await runJob(ctx, stop, { planOnly: flags.planOnly === true });
     if (sandbox) platform = describeSandboxContents(sandbox);
   } finally {
     await sandbox?.close();

@@ -19,12 +19,11 @@ import {
   type LedgerStore,
   type PlanBatchResult,
 } from '../types.ts';
-import type { ManifestItem, RejectedRow } from '../../manifest/types.ts';
+import type { RejectedRow } from '../../manifest/types.ts';
+import type { PlanBatch } from '../planBatch.ts';
 import { applyMigrations } from './migrate.ts';
 import { toRecord, type ItemRow } from './rows.ts';
-import { CREATE_CLAIM_INDEX } from './claimIndex.ts';
-import { encodeBatch } from './planCodec.ts';
-import { PlanWriter } from './planWriter.ts';
+import { SqlitePlanner } from './plan.ts';
 import { transitionSql } from './transition.ts';
 
 const UNFINISHED = `state NOT IN ('done', 'skipped', 'failed')`;
@@ -39,15 +38,11 @@ export function openSqliteLedger(file: string, options: { durability?: LedgerDur
 class SqliteLedger implements LedgerStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #file: string;
-  readonly #synchronous: 'NORMAL' | 'FULL';
-  #planWriter: PlanWriter | undefined;
+  #planner: SqlitePlanner | undefined;
 
   constructor(file: string, durability: LedgerDurability) {
-    this.#file = file;
-    this.#synchronous = durability === 'full' ? 'FULL' : 'NORMAL';
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
-    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${this.#synchronous}; PRAGMA foreign_keys = ON;`);
+    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   }
 
   #statement(sql: string): StatementSync {
@@ -64,26 +59,32 @@ class SqliteLedger implements LedgerStore {
   }
 
   async beginPlan(): Promise<number> {
-    this.#db.exec(CREATE_CLAIM_INDEX); // a first plan that was cut short may have left it dropped
     const row = this.#statement('INSERT INTO plan_runs (started_at) VALUES (?) RETURNING generation').get(Date.now()) as { generation: number };
     return row.generation;
   }
 
-  // Planning writes go through a worker thread, so they overlap with manifest parsing; calls
-  // are applied in the order they were made.
-  async upsertPlanned(generation: number, items: ManifestItem[], policy: ChangePolicy): Promise<PlanBatchResult> {
-    this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
-    const batch = encodeBatch(items);
-    return (await this.#planWriter.send({ kind: 'upsert', generation, policy, batch }, [batch.lengths.buffer, batch.numbers.buffer])) as PlanBatchResult;
-  }
-
-  async finishPlan(): Promise<void> {
-    this.#db.exec(CREATE_CLAIM_INDEX);
+  async upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult> {
+    return this.#inTransaction(() => this.#plannerFor().upsert(generation, batch, policy, Date.now()));
   }
 
   async recordRejected(generation: number, rows: RejectedRow[]): Promise<void> {
-    this.#planWriter ??= new PlanWriter(this.#file, this.#synchronous);
-    await this.#planWriter.send({ kind: 'reject', generation, rows });
+    this.#inTransaction(() => this.#plannerFor().reject(generation, rows, Date.now()));
+  }
+
+  #plannerFor(): SqlitePlanner {
+    return (this.#planner ??= new SqlitePlanner(this.#db));
+  }
+
+  #inTransaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ItemRecord[]> {
@@ -180,8 +181,6 @@ class SqliteLedger implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    await this.#planWriter?.close();
-    this.#planWriter = undefined;
     if (this.#db.isOpen) this.#db.close();
   }
 

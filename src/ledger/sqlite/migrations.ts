@@ -1,3 +1,18 @@
+// The ledger's schema history: numbered migrations, applied in order by migrate.ts. A migration
+// that has shipped is never edited; a change is a new entry. Kept as code rather than .sql
+// files so the compiled build (dist/) needs nothing copied beside it.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'init',
+    sql: `
 -- One row per manifest item of one job. remote and fields are JSON text.
 -- A rowid table with a unique key index rather than WITHOUT ROWID on the key: planning appends
 -- rows instead of splitting wide rows across the key's B-tree (about 15% faster at 1M rows).
@@ -44,3 +59,16 @@ CREATE TABLE plan_runs (
   generation  INTEGER PRIMARY KEY AUTOINCREMENT,
   started_at  INTEGER NOT NULL
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'content without hash',
+    sql: `
+-- Change detection compares an item's content (source, fields, size, mtime_ms) with the
+-- manifest's directly, so the separate digest is gone: one less value to compute per manifest
+-- row, and a ledger can never disagree with itself about what an item holds.
+ALTER TABLE items DROP COLUMN content_hash;
+`,
+  },
+];
