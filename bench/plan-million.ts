@@ -38,6 +38,7 @@ interface Measured {
   seconds: number;
   peakMb: number;
   stdout: string;
+  stderr: string;
 }
 
 const results = { raw: [] as Measured[], plan: [] as Measured[], replan: [] as Measured[], status: [] as Measured[] };
@@ -45,8 +46,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   const raw = await measure(['bench/raw-csv-parse.ts', manifest]);
   results.raw.push({ ...raw, seconds: (JSON.parse(raw.stdout) as { seconds: number }).seconds });
   for (const suffix of ['', '-wal', '-shm']) rmSync(ledger + suffix, { force: true });
-  results.plan.push(planSeconds(await measure(['bin/ferry.js', 'run', jobFile, '--plan-only', '--log-level', 'warn'])));
-  results.replan.push(planSeconds(await measure(['bin/ferry.js', 'run', jobFile, '--plan-only', '--log-level', 'warn'])));
+  results.plan.push(planSeconds(await measure(['bin/ferry.js', 'run', jobFile, '--plan-only'])));
+  results.replan.push(planSeconds(await measure(['bin/ferry.js', 'run', jobFile, '--plan-only'])));
   results.status.push(await measure(['bin/ferry.js', 'status', jobFile]));
   const last = (list: Measured[]): string => `${list.at(-1)!.seconds.toFixed(2)} s / ${list.at(-1)!.peakMb} MB`;
   console.log(`round ${round}: raw ${last(results.raw)}, plan ${last(results.plan)}, re-plan ${last(results.replan)}, status ${last(results.status)}`);
@@ -82,14 +83,17 @@ async function measure(args: string[]): Promise<Measured> {
   const seconds = (performance.now() - started) / 1000;
   const peak = /PEAK_RSS_KB (\d+)/.exec(stderr);
   if (code !== 0 || !peak) throw new Error(`${args.join(' ')} failed (exit ${code}): ${stderr}`);
-  return { seconds, peakMb: Math.round(Number(peak[1]) / 1024), stdout };
+  return { seconds, peakMb: Math.round(Number(peak[1]) / 1024), stdout, stderr };
 }
 
-/** ferry's own timing of the planning (the summary's rows/s), not the process's start-up. */
+/** ferry's own timing of the planning (its "planned" log line), not the process's start-up. */
 function planSeconds(measured: Measured): Measured {
-  const rate = /planned in [\d.]+ s \(([\d,]+) rows\/s\)/.exec(measured.stdout);
-  if (!rate) throw new Error(`no planning figure in: ${measured.stdout}`);
-  return { ...measured, seconds: ROWS / Number(rate[1]!.replaceAll(',', '')) };
+  for (const line of measured.stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; ms?: number };
+    if (entry.msg === 'planned' && typeof entry.ms === 'number') return { ...measured, seconds: entry.ms / 1000 };
+  }
+  throw new Error(`no "planned" log line in: ${measured.stderr}`);
 }
 
 async function generate(file: string, rows: number): Promise<void> {

@@ -7,7 +7,9 @@ export function formatRunSummary(jobName: string, jobFile: string, result: RunJo
   const { plan, outcome } = result;
   if (plan) {
     const rows = plan.added + plan.changed + plan.unchanged + plan.duplicates + plan.rejected;
-    const took = result.planMs === undefined ? '' : ` in ${(result.planMs / 1000).toFixed(1)} s (${Math.round(rows / Math.max(result.planMs, 1) * 1000).toLocaleString('en-US')} rows/s)`;
+    // A rate says something only once planning takes a while; for a dozen rows it measures start-up.
+    const rate = result.planMs !== undefined && result.planMs >= 1_000 ? ` (${Math.round((rows / result.planMs) * 1000).toLocaleString('en-US')} rows/s)` : '';
+    const took = result.planMs === undefined ? '' : ` in ${(result.planMs / 1000).toFixed(1)} s${rate}`;
     lines.push(`ferry: job ${jobName} planned${took}: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys, ${plan.rejected} rejected rows`);
     if (!outcome && result.exitCode === 0) lines.push(`  nothing uploaded (--plan-only); see ferry status ${jobFile}, upload with ferry run ${jobFile}`);
   }
