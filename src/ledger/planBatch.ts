@@ -8,11 +8,17 @@
 //    decodes one text at a time. Batches held as strings survived collections and made V8 grow
 //    the ledger thread's heap by 40 MB or more.
 
-import type { ManifestItem } from '../manifest/types.ts';
+import type { ManifestItem, RejectedRow } from '../manifest/types.ts';
 
+/**
+ * The manifest's entries in manifest order: items, and the rows it rejected (which the ledger
+ * records as failed items, so they must keep their place: the first sighting of a key wins).
+ */
 export interface PlanBatch {
   count: number;
-  /** key, source, fields (JSON) and origin of each item, UTF-8, in texts of whole items. */
+  /** 1 where the entry is a rejected row: its source slot holds the reason, its fields slot is empty. */
+  rejected: Uint8Array<ArrayBuffer>;
+  /** key, source, fields (JSON) and origin of each entry, UTF-8, in texts of whole entries. */
   bytes: Uint8Array<ArrayBuffer>;
   /** Where each text ends in `bytes`. */
   textEnds: Int32Array<ArrayBuffer>;
@@ -24,7 +30,7 @@ export interface PlanBatch {
 
 /** The buffers to hand over to the other thread instead of copying them. */
 export function transferablesOf(batch: PlanBatch): ArrayBuffer[] {
-  return [batch.bytes.buffer, batch.textEnds.buffer, batch.lengths.buffer, batch.numbers.buffer];
+  return [batch.rejected.buffer, batch.bytes.buffer, batch.textEnds.buffer, batch.lengths.buffer, batch.numbers.buffer];
 }
 
 const STRINGS_PER_ITEM = 4;
@@ -34,13 +40,16 @@ const encoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF as text (a key may start with one) instead of dropping it.
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-export function encodePlanBatch(items: readonly ManifestItem[]): PlanBatch {
-  const builder = new PlanBatchBuilder(items.length);
-  for (const item of items) builder.add(item);
+export function encodePlanBatch(entries: readonly (ManifestItem | RejectedRow)[]): PlanBatch {
+  const builder = new PlanBatchBuilder(entries.length);
+  for (const entry of entries) {
+    if ('reason' in entry) builder.addRejected(entry);
+    else builder.add(entry);
+  }
   return builder.build();
 }
 
-/** Encodes items as they come, so each item object can be collected at once. */
+/** Encodes entries as they come, so each item object can be collected at once. */
 export class PlanBatchBuilder {
   #count = 0;
   #parts: string[] = [];
@@ -50,10 +59,12 @@ export class PlanBatchBuilder {
   readonly #textEnds: number[] = [];
   #lengths: Int32Array<ArrayBuffer>;
   #numbers: Float64Array<ArrayBuffer>;
+  #rejected: Uint8Array<ArrayBuffer>;
 
   constructor(capacity = 1_024) {
     this.#lengths = new Int32Array(Math.max(capacity, 1) * STRINGS_PER_ITEM);
     this.#numbers = new Float64Array(Math.max(capacity, 1) * 2);
+    this.#rejected = new Uint8Array(Math.max(capacity, 1));
   }
 
   get count(): number {
@@ -66,19 +77,27 @@ export class PlanBatchBuilder {
   }
 
   add(item: ManifestItem): void {
-    if (this.#count * 2 === this.#numbers.length) this.#growTables();
-    const fields = JSON.stringify(item.fields);
+    this.#append(item.key, item.source, JSON.stringify(item.fields), item.origin, item.size, item.mtimeMs, false);
+  }
+
+  addRejected(row: RejectedRow): void {
+    this.#append(row.key, row.reason, '', row.origin, null, null, true);
+  }
+
+  #append(key: string, source: string, fields: string, origin: string, size: number | null, mtimeMs: number | null, rejected: boolean): void {
+    if (this.#count === this.#rejected.length) this.#growTables();
     const slot = this.#count * STRINGS_PER_ITEM;
-    this.#lengths[slot] = item.key.length;
-    this.#lengths[slot + 1] = item.source.length;
+    this.#lengths[slot] = key.length;
+    this.#lengths[slot + 1] = source.length;
     this.#lengths[slot + 2] = fields.length;
-    this.#lengths[slot + 3] = item.origin.length;
-    this.#numbers[this.#count * 2] = item.size ?? Number.NaN;
-    this.#numbers[this.#count * 2 + 1] = item.mtimeMs ?? Number.NaN;
-    const chars = item.key.length + item.source.length + fields.length + item.origin.length;
+    this.#lengths[slot + 3] = origin.length;
+    this.#numbers[this.#count * 2] = size ?? Number.NaN;
+    this.#numbers[this.#count * 2 + 1] = mtimeMs ?? Number.NaN;
+    this.#rejected[this.#count] = rejected ? 1 : 0;
+    const chars = key.length + source.length + fields.length + origin.length;
     if (this.#partChars > 0 && this.#partChars + chars > TEXT_CHARS) this.#endText();
     this.#partChars += chars;
-    this.#parts.push(item.key, item.source, fields, item.origin);
+    this.#parts.push(key, source, fields, origin);
     this.#count++;
   }
 
@@ -86,6 +105,7 @@ export class PlanBatchBuilder {
     this.#endText();
     return {
       count: this.#count,
+      rejected: this.#rejected.slice(0, this.#count),
       bytes: this.#bytes.slice(0, this.#byteLength),
       textEnds: Int32Array.from(this.#textEnds),
       lengths: this.#lengths.slice(0, this.#count * STRINGS_PER_ITEM),
@@ -115,11 +135,17 @@ export class PlanBatchBuilder {
     const numbers = new Float64Array(this.#numbers.length * 2);
     numbers.set(this.#numbers);
     this.#numbers = numbers;
+    const rejected = new Uint8Array(this.#rejected.length * 2);
+    rejected.set(this.#rejected);
+    this.#rejected = rejected;
   }
 }
 
-/** A cursor over an encoded batch: `next()` moves to the following item. */
+/** A cursor over an encoded batch: `next()` moves to the following entry. */
 export class BatchReader {
+  /** This entry is a row the manifest rejected, for `reason`; it has no source or fields. */
+  rejected = false;
+  reason = '';
   key = '';
   source = '';
   fields = '';
@@ -156,6 +182,12 @@ export class BatchReader {
     const mtimeMs = batch.numbers[this.#index * 2 + 1]!;
     this.size = Number.isNaN(size) ? null : size;
     this.mtimeMs = Number.isNaN(mtimeMs) ? null : mtimeMs;
+    this.rejected = batch.rejected[this.#index] === 1;
+    if (this.rejected) {
+      this.reason = this.source;
+      this.source = '';
+      this.fields = '{}';
+    }
     return true;
   }
 

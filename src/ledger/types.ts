@@ -3,7 +3,7 @@
 // node:sqlite (default, one file per job) and later PostgreSQL (many workers); a shared
 // conformance suite runs against every implementation.
 
-import type { ManifestItem, RejectedRow } from '../manifest/types.ts';
+import type { ManifestItem } from '../manifest/types.ts';
 import type { PlanBatch } from './planBatch.ts';
 
 /**
@@ -129,13 +129,13 @@ export interface LedgerStore {
   /** Start a plan generation; duplicate detection is per generation. */
   beginPlan(): Promise<number>;
   /**
-   * Upsert a batch of manifest items in one transaction. New keys become `pending`; changed
-   * ones (source, fields, size or mtime differ) follow `policy` (reupload: back to `pending` with remote ids
-   * cleared, unless in flight; ignore: keep); unchanged and done ones are left alone.
+   * Apply a batch of manifest entries, in order, in one transaction. New keys become `pending`;
+   * changed ones (source, fields, size or mtime differ) follow `policy` (reupload: back to
+   * `pending` with remote ids cleared, unless in flight; ignore: keep); unchanged and done ones
+   * are left alone. Rejected rows become `failed` items with their reason (a done item stays
+   * done). A key seen before in this generation is a duplicate: the first sighting stands.
    */
   upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult>;
-  /** Record rows the manifest rejected as `failed` items with their reason (unless already done). */
-  recordRejected(generation: number, rows: RejectedRow[]): Promise<void>;
 
   /**
    * Claim up to `limit` non-terminal items whose lease is free or expired and whose

@@ -2,7 +2,7 @@
 // BOM, CRLF, quoted newlines and delimiters. File-level problems throw a UsageError naming the
 // file, line and fix; a bad row becomes a rejected entry and the other rows go on.
 
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.ts';
@@ -30,10 +30,15 @@ export function openCsvManifest(options: CsvManifestOptions): ManifestSource {
 type ParsedRecord = { record: string[]; info: { lines: number } };
 
 async function* readCsv(file: string, options: CsvManifestOptions, signal?: AbortSignal): AsyncGenerator<ManifestEntry[]> {
-  await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
-    const reason = error.code === 'ENOENT' ? 'does not exist' : error.code === 'EACCES' ? 'is not readable (permissions)' : `cannot be read (${error.message})`;
-    throw new UsageError(`${file}: the manifest ${reason}. Fix: check source.path in the job file (relative paths start at the job file's folder).`);
-  });
+  await access(file, constants.R_OK)
+    .then(async () => {
+      if ((await stat(file)).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+    })
+    .catch((error: NodeJS.ErrnoException) => {
+      const reasons: Record<string, string> = { ENOENT: 'does not exist', EACCES: 'is not readable (permissions)', EISDIR: 'is a folder, not a CSV file' };
+      const reason = reasons[error.code ?? ''] ?? `cannot be read (${error.message})`;
+      throw new UsageError(`${file}: the manifest ${reason}. Fix: check source.path in the job file (relative paths start at the job file's folder).`);
+    });
   const baseDir = path.dirname(file);
   const parser = parse({ bom: true, delimiter: options.delimiter ?? ',', info: true, relax_column_count: true, skip_empty_lines: true });
   const feeding = feed(file, parser, signal);

@@ -7,7 +7,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { UsageError } from '../core/errors.ts';
 import { PlanBatchBuilder, transferablesOf, type PlanBatch } from '../ledger/planBatch.ts';
 import { openManifest, type ManifestSpec } from '../manifest/open.ts';
-import type { RejectedRow } from '../manifest/types.ts';
 
 export interface ReaderSettings {
   spec: ManifestSpec;
@@ -19,7 +18,7 @@ export interface ReaderSettings {
 }
 
 export type ReaderMessage =
-  | { kind: 'batch'; items: PlanBatch | null; rejected: RejectedRow[] }
+  | { kind: 'batch'; batch: PlanBatch }
   | { kind: 'end' }
   | { kind: 'error'; usage: boolean; message: string };
 
@@ -32,12 +31,12 @@ port.on('message', () => {
   wake?.();
 });
 
-async function send(items: PlanBatchBuilder, rejected: RejectedRow[]): Promise<void> {
+async function send(entries: PlanBatchBuilder): Promise<void> {
   while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
   credits--;
-  const batch = items.count > 0 ? items.build() : null;
-  const message: ReaderMessage = { kind: 'batch', items: batch, rejected };
-  port.postMessage(message, batch ? transferablesOf(batch) : []);
+  const batch = entries.build();
+  const message: ReaderMessage = { kind: 'batch', batch };
+  port.postMessage(message, transferablesOf(batch));
 }
 
 function post(message: ReaderMessage): void {
@@ -45,20 +44,18 @@ function post(message: ReaderMessage): void {
 }
 
 try {
-  let items = new PlanBatchBuilder(batchSize);
-  let rejected: RejectedRow[] = [];
+  let batch = new PlanBatchBuilder(batchSize);
   for await (const entries of openManifest(spec).batches()) {
     for (const entry of entries) {
-      if (entry.kind === 'item') items.add(entry.item);
-      else rejected.push(entry.row);
+      if (entry.kind === 'item') batch.add(entry.item);
+      else batch.addRejected(entry.row);
     }
-    if (items.count + rejected.length >= batchSize || items.byteLength >= maxBatchBytes) {
-      await send(items, rejected);
-      items = new PlanBatchBuilder(batchSize);
-      rejected = [];
+    if (batch.count >= batchSize || batch.byteLength >= maxBatchBytes) {
+      await send(batch);
+      batch = new PlanBatchBuilder(batchSize);
     }
   }
-  if (items.count + rejected.length > 0) await send(items, rejected);
+  if (batch.count > 0) await send(batch);
   post({ kind: 'end' });
 } catch (error) {
   post({ kind: 'error', usage: error instanceof UsageError, message: (error as Error).message });

@@ -41,20 +41,17 @@ export async function planManifest(store: LedgerStore, spec: ManifestSpec, optio
     for await (const [message] of messages) {
       if (message.kind === 'end') return totals;
       if (message.kind === 'error') throw message.usage ? new UsageError(message.message) : new Error(`reading the manifest failed: ${message.message}`);
-      if (message.items) {
-        const result = await store.upsertPlanned(generation, message.items, options.policy);
-        totals.added += result.added;
-        totals.changed += result.changed;
-        totals.unchanged += result.unchanged;
-        for (const { key, origin } of result.duplicateSightings) {
-          if (reported.has(key)) continue;
-          reported.add(key);
-          totals.duplicates++;
-          options.onDuplicate?.(key, origin);
-        }
+      const result = await store.upsertPlanned(generation, message.batch, options.policy);
+      totals.added += result.added;
+      totals.changed += result.changed;
+      totals.unchanged += result.unchanged;
+      totals.rejected += result.rejected;
+      for (const { key, origin } of result.duplicateSightings) {
+        if (reported.has(key)) continue;
+        reported.add(key);
+        totals.duplicates++;
+        options.onDuplicate?.(key, origin);
       }
-      if (message.rejected.length > 0) await store.recordRejected(generation, message.rejected);
-      totals.rejected += message.rejected.length;
       reader.postMessage('next');
       options.onProgress?.({ ...totals });
     }

@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError, type LedgerStore } from '../../src/ledger/types.ts';
 import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
-import type { ManifestItem } from '../../src/manifest/types.ts';
+import type { ManifestItem, RejectedRow } from '../../src/manifest/types.ts';
 
 /** A manifest item whose content (its title) is `version`: a new version is a changed row. */
 export function item(key: string, version = 'v1', extra: Partial<ManifestItem> = {}): ManifestItem {
   return { key, source: `https://cdn.example.com/${key}.mp4`, fields: { title: `${key} ${version}` }, size: null, mtimeMs: null, origin: `manifest.csv:${key}`, ...extra };
 }
 
-async function planned(store: LedgerStore, items: ManifestItem[], policy: 'reupload' | 'ignore' = 'reupload') {
+async function planned(store: LedgerStore, items: (ManifestItem | RejectedRow)[], policy: 'reupload' | 'ignore' = 'reupload') {
   const generation = await store.beginPlan();
   return store.upsertPlanned(generation, encodePlanBatch(items), policy);
 }
@@ -54,11 +54,11 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       const store = await makeStore();
       await planned(store, [item('ok')]);
       await finish(store, 'ok');
-      const generation = await store.beginPlan();
-      await store.recordRejected(generation, [
+      const result = await planned(store, [
         { key: 'ok', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
         { key: 'bad', origin: 'm.csv:3', reason: 'm.csv:3: the source is empty' },
       ]);
+      expect(result).toMatchObject({ rejected: 2, added: 0 });
       expect((await store.get('ok'))!.state).toBe('done');
       expect((await store.get('bad'))!).toMatchObject({ state: 'failed', lastError: 'm.csv:3: the source is empty', errorClass: 'rejected' });
       expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
@@ -87,8 +87,7 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
 
     it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
       const store = await makeStore();
-      const generation = await store.beginPlan();
-      await store.recordRejected(generation, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      await planned(store, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       const result = await planned(store, [item('fixed')], 'ignore');
       expect(result).toMatchObject({ added: 0, changed: 1 });
       expect((await store.get('fixed'))!).toMatchObject({ state: 'pending', lastError: null, errorClass: null, source: 'https://cdn.example.com/fixed.mp4' });

@@ -116,8 +116,9 @@ describe('CSV manifests', () => {
     expect(titles[1]!.endsWith('😀x')).toBe(true);
   });
 
-  it('refuses a missing or unreadable file', async () => {
+  it('refuses a missing or unreadable file, or a folder', async () => {
     expect((await failure(path.join(dir, 'nope.csv'))).message).toContain('nope.csv: the manifest does not exist');
+    expect((await failure(dir)).message).toContain(`${dir}: the manifest is a folder, not a CSV file. Fix: check source.path`);
     if (process.getuid?.() !== 0) {
       const locked = csvFile('locked.csv', 'id,url\n');
       chmodSync(locked, 0);

@@ -68,6 +68,9 @@ CREATE TABLE plan_runs (
 -- Change detection compares an item's content (source, fields, size, mtime_ms) with the
 -- manifest's directly, so the separate digest is gone: one less value to compute per manifest
 -- row, and a ledger can never disagree with itself about what an item holds.
+-- Version 1 marked a rejected row by blanking its hash and kept the item's last good source and
+-- fields; blank those instead, or the corrected row would look unchanged and stay rejected.
+UPDATE items SET source = '', fields = '{}' WHERE error_class = 'rejected';
 ALTER TABLE items DROP COLUMN content_hash;
 `,
   },

@@ -3,7 +3,6 @@
 // a key already stamped with this generation is a duplicate in the manifest.
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { RejectedRow } from '../../manifest/types.ts';
 import type { ChangePolicy, PlanBatchResult } from '../types.ts';
 import { BatchReader, type PlanBatch } from '../planBatch.ts';
 
@@ -57,7 +56,8 @@ export class SqlitePlanner {
       `UPDATE items SET plan_generation = ?1
        FROM (VALUES ${Array.from({ length: CHUNK_ROWS }, () => '(?, ?, ?, ?, ?)').join(', ')}) AS manifest
        WHERE items.key = manifest.column1 AND items.source = manifest.column2 AND items.fields = manifest.column3
-         AND items.size IS manifest.column4 AND items.mtime_ms IS manifest.column5 AND items.plan_generation <> ?1`,
+         AND items.size IS manifest.column4 AND items.mtime_ms IS manifest.column5 AND items.plan_generation <> ?1
+         AND items.error_class IS NOT 'rejected'`,
     );
     this.#reset = db.prepare(
       `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, origin = ?, state = 'pending',
@@ -71,7 +71,7 @@ export class SqlitePlanner {
        VALUES (?, '', '{}', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', source = '', fields = '{}',
          origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
-       WHERE items.state NOT IN ('done', 'skipped') AND items.plan_generation <> excluded.plan_generation`,
+       WHERE items.state NOT IN ('done', 'skipped')`,
     );
   }
 
@@ -82,7 +82,13 @@ export class SqlitePlanner {
     const args = this.#chunkArgs;
     for (;;) {
       let rows = 0;
-      for (; rows < CHUNK_ROWS && reader.next(); rows++) {
+      let rejectedRow = false;
+      while (rows < CHUNK_ROWS && reader.next()) {
+        // A rejected row ends the chunk, so that it is recorded in its place in manifest order.
+        if (reader.rejected) {
+          rejectedRow = true;
+          break;
+        }
         const at = rows * INSERT_COLUMNS;
         args[at] = reader.key;
         args[at + 1] = reader.source;
@@ -93,6 +99,7 @@ export class SqlitePlanner {
         args[at + 6] = now;
         args[at + 7] = now;
         args[at + 8] = generation;
+        rows++;
       }
       if (rows === CHUNK_ROWS && !this.#expectKnown && this.#insertChunk(args)) {
         counts.added += rows;
@@ -103,8 +110,26 @@ export class SqlitePlanner {
         continue;
       }
       for (let row = 0; row < rows; row++) this.#planOne(args, row * INSERT_COLUMNS, policy, counts);
-      if (rows < CHUNK_ROWS) return counts;
+      if (rejectedRow) this.#rejectOne(reader, generation, now, counts);
+      else if (rows < CHUNK_ROWS) return counts;
     }
+  }
+
+  /**
+   * A row the manifest rejected becomes a failed item with its reason, unless its key was seen
+   * earlier in this plan (a duplicate: the first sighting stands) or its item is already finished
+   * (it stays so; the row still counts as rejected).
+   */
+  #rejectOne(row: BatchReader, generation: number, now: number, counts: PlanBatchResult): void {
+    const existing = this.#find.get(row.key) as unknown as Existing | undefined;
+    if (existing?.plan_generation === generation) {
+      counts.duplicates++;
+      counts.duplicateSightings.push({ key: row.key, origin: row.origin });
+      return;
+    }
+    if (existing?.state === 'done' || existing?.state === 'skipped') this.#stamp.run(generation, row.key);
+    else this.#reject.run(row.key, row.origin, row.reason, now, now, now, generation);
+    counts.rejected++;
   }
 
   /** A whole chunk of new keys in one INSERT; if any key was known, undone, to be planned row by row. */
@@ -148,11 +173,14 @@ export class SqlitePlanner {
     if (existing.plan_generation === generation) {
       counts.duplicates++;
       counts.duplicateSightings.push({ key, origin });
+    } else if (existing.error_class === 'rejected') {
+      // A row rejected before never reached the platform: its corrected version always replaces it.
+      this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
+      counts.changed++;
     } else if (existing.source === source && existing.fields === fields && existing.size === size && existing.mtime_ms === mtimeMs) {
       this.#stamp.run(generation, key);
       counts.unchanged++;
-    } else if (existing.error_class === 'rejected' || (policy === 'reupload' && RESETTABLE.has(existing.state))) {
-      // A row rejected before never reached the platform: its corrected version always replaces it.
+    } else if (policy === 'reupload' && RESETTABLE.has(existing.state)) {
       this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
       counts.changed++;
     } else {
@@ -161,11 +189,6 @@ export class SqlitePlanner {
       this.#stamp.run(generation, key);
       counts.changed++;
     }
-  }
-
-  reject(generation: number, rows: RejectedRow[], now: number): void {
-    this.#begin(generation);
-    for (const row of rows) this.#reject.run(row.key, row.origin, row.reason, now, now, now, generation);
   }
 
   /** A new plan starts by expecting new keys again. */

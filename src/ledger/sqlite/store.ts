@@ -19,7 +19,6 @@ import {
   type LedgerStore,
   type PlanBatchResult,
 } from '../types.ts';
-import type { RejectedRow } from '../../manifest/types.ts';
 import type { PlanBatch } from '../planBatch.ts';
 import { applyMigrations } from './migrate.ts';
 import { toRecord, type ItemRow } from './rows.ts';
@@ -65,10 +64,6 @@ class SqliteLedger implements LedgerStore {
 
   async upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult> {
     return this.#inTransaction(() => this.#plannerFor().upsert(generation, batch, policy, Date.now()));
-  }
-
-  async recordRejected(generation: number, rows: RejectedRow[]): Promise<void> {
-    this.#inTransaction(() => this.#plannerFor().reject(generation, rows, Date.now()));
   }
 
   #plannerFor(): SqlitePlanner {
