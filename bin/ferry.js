@@ -1,23 +1,18 @@
 #!/usr/bin/env node
 // ferry's entry point. It runs the compiled build in dist/ (`npm run build`, which npm install
-// runs too) when that build is at least as new as every file in src/; otherwise, as while
+// runs too) when that build was made from the sources as they are now; otherwise, as while
 // editing, the TypeScript sources themselves on Node's type stripping. Both are the same code:
 // the build only spares each process and worker thread the type-stripping compiler (memory, start time).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-
-const root = path.join(import.meta.dirname, '..');
+import { readFileSync } from 'node:fs';
+import { BUILD_STAMP, sourceDigest } from './source-digest.js';
 
 function buildIsCurrent() {
-  let built;
   try {
-    built = statSync(path.join(root, 'dist', '.built')).mtimeMs; // written by `npm run build` when it ends
+    return readFileSync(BUILD_STAMP, 'utf8').trim() === sourceDigest();
   } catch {
-    return false;
+    return false; // no build yet
   }
-  const sources = path.join(root, 'src');
-  return readdirSync(sources, { recursive: true }).every((file) => statSync(path.join(sources, file)).mtimeMs <= built);
 }
 
 if (buildIsCurrent()) {
