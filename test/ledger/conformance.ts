@@ -85,6 +85,16 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       expect((await store.stats()).total).toBe(351);
     });
 
+    it('a row that turns bad while its item is in flight lets the upload finish what it started', async () => {
+      const store = await makeStore();
+      await planned(store, [item('busy')]);
+      await store.claim('w', 1, 60_000);
+      await store.transition('busy', 'w', { state: 'submitted', remote: { statusId: 'S1' } });
+      const result = await planned(store, [{ key: 'busy', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      expect(result).toMatchObject({ rejected: 1, duplicates: 0 });
+      expect((await store.get('busy'))!).toMatchObject({ state: 'submitted', remote: { statusId: 'S1' }, source: 'https://cdn.example.com/busy.mp4' });
+    });
+
     it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
       const store = await makeStore();
       await planned(store, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);

@@ -24,6 +24,8 @@ const CONTENT_COLUMNS = 5;
 
 /** Items that are done with (or have not started) their upload can safely be sent round again. */
 const RESETTABLE = new Set(['done', 'skipped', 'failed', 'pending']);
+/** Items with no upload started or finished: a rejected manifest row may replace them. */
+const NOT_STARTED = new Set(['pending', 'failed']);
 
 export class SqlitePlanner {
   readonly #db: DatabaseSync;
@@ -71,7 +73,7 @@ export class SqlitePlanner {
        VALUES (?, '', '{}', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', source = '', fields = '{}',
          origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
-       WHERE items.state NOT IN ('done', 'skipped')`,
+       WHERE items.state IN ('pending', 'failed')`,
     );
   }
 
@@ -117,8 +119,8 @@ export class SqlitePlanner {
 
   /**
    * A row the manifest rejected becomes a failed item with its reason, unless its key was seen
-   * earlier in this plan (a duplicate: the first sighting stands) or its item is already finished
-   * (it stays so; the row still counts as rejected).
+   * earlier in this plan (a duplicate: the first sighting stands), or its item is finished or in
+   * flight: it stays done, or finishes what it started, and the row still counts as rejected.
    */
   #rejectOne(row: BatchReader, generation: number, now: number, counts: PlanBatchResult): void {
     const existing = this.#find.get(row.key) as unknown as Existing | undefined;
@@ -127,7 +129,7 @@ export class SqlitePlanner {
       counts.duplicateSightings.push({ key: row.key, origin: row.origin });
       return;
     }
-    if (existing?.state === 'done' || existing?.state === 'skipped') this.#stamp.run(generation, row.key);
+    if (existing && !NOT_STARTED.has(existing.state)) this.#stamp.run(generation, row.key);
     else this.#reject.run(row.key, row.origin, row.reason, now, now, now, generation);
     counts.rejected++;
   }
