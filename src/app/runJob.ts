@@ -52,10 +52,17 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     const manifest = manifestSpecFor(ctx.job);
     const planStarted = performance.now();
     log.info({ manifest: openManifest(manifest).description }, 'planning');
+    let lastProgress = planStarted;
     const plan = await planManifest(store, manifest, {
       policy: ctx.job.job.changePolicy,
       signal: planAbort.signal,
       onDuplicate: (key, origin) => log.warn({ key, origin }, 'duplicate key in the manifest: processed once'),
+      // A big manifest takes a while: say how far planning has got, as often as run progress.
+      onProgress: (counts) => {
+        if (performance.now() - lastProgress < ctx.job.runner.progressIntervalMs) return;
+        lastProgress = performance.now();
+        log.info({ ...counts, rows: counts.added + counts.changed + counts.unchanged + counts.duplicates + counts.rejected }, 'planning: rows so far');
+      },
     }).catch((error: unknown) => {
       if (planAbort.signal.aborted) return undefined;
       throw error;

@@ -51,12 +51,13 @@ describe('ferry run → Cincopa from_url', () => {
 
   it('--plan-only plans the manifest, uploads nothing and needs no token; the next run uploads what was planned', async () => {
     const rows = [row('p1', 'p1.mp4', 1000), row('p2', 'p2.mp4', 1000), { id: 'p3', url: '', title: 'no url' }];
-    const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'preview', config: { cincopa: { apiUrl: sandbox.cincopa.url, pollIntervalMs: 50 } } });
+    const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'preview', config: { cincopa: { apiUrl: sandbox.cincopa.url, pollIntervalMs: 50 }, runner: { progressIntervalMs: 1 } } });
     const requestsBefore = sandbox.journal.count({ service: 'cincopa' });
     const preview = await runFerry(['run', job.jobFile, '--config', job.configFile, '--plan-only']);
     expect(preview.code, preview.stderr).toBe(0);
     expect(preview.stdout).toMatch(/planned in [\d.]+ s: 2 new, 0 changed, 0 unchanged, 0 duplicate keys, 1 rejected rows/);
     expect(preview.stdout).toContain('nothing uploaded (--plan-only)');
+    expect(preview.stderr).toMatch(/"rows":3,"msg":"planning: rows so far"/);
     expect(sandbox.journal.count({ service: 'cincopa' })).toBe(requestsBefore);
     const status = await runFerry(['status', job.jobFile, '--config', job.configFile]);
     expect(status.stdout).toMatch(/pending 2/);
