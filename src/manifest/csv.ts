@@ -30,15 +30,8 @@ export function openCsvManifest(options: CsvManifestOptions): ManifestSource {
 type ParsedRecord = { record: string[]; info: { lines: number } };
 
 async function* readCsv(file: string, options: CsvManifestOptions, signal?: AbortSignal): AsyncGenerator<ManifestEntry[]> {
-  await access(file, constants.R_OK)
-    .then(async () => {
-      if ((await stat(file)).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-    })
-    .catch((error: NodeJS.ErrnoException) => {
-      const reasons: Record<string, string> = { ENOENT: 'does not exist', EACCES: 'is not readable (permissions)', EISDIR: 'is a folder, not a CSV file' };
-      const reason = reasons[error.code ?? ''] ?? `cannot be read (${error.message})`;
-      throw new UsageError(`${file}: the manifest ${reason}. Fix: check source.path in the job file (relative paths start at the job file's folder).`);
-    });
+  const unreadable = await unreadableBecause(file);
+  if (unreadable) throw new UsageError(`${file}: the manifest ${unreadable}. Fix: check source.path in the job file (relative paths start at the job file's folder).`);
   const baseDir = path.dirname(file);
   const parser = parse({ bom: true, delimiter: options.delimiter ?? ',', info: true, relax_column_count: true, skip_empty_lines: true });
   const feeding = feed(file, parser, signal);
@@ -65,6 +58,18 @@ async function* readCsv(file: string, options: CsvManifestOptions, signal?: Abor
   await feeding;
   if (!mapping) throw new UsageError(`${file}: the manifest is empty (no header row). Fix: add a header row naming the columns, then one row per item.`);
   if (rows === 0) throw new UsageError(`${file}: the manifest has a header row but no items. Fix: add one row per item, or check that this is the right file.`);
+}
+
+/** Why `file` cannot be read as a manifest, or undefined when it can. */
+async function unreadableBecause(file: string): Promise<string | undefined> {
+  try {
+    if ((await stat(file)).isDirectory()) return 'is a folder, not a CSV file';
+    await access(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permissions)' : `cannot be read (${(error as Error).message})`;
+  }
 }
 
 async function feed(file: string, parser: ReturnType<typeof parse>, signal?: AbortSignal): Promise<void> {

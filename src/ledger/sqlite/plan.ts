@@ -136,11 +136,7 @@ export class SqlitePlanner {
 
   /** A whole chunk of new keys in one INSERT; if any key was known, undone, to be planned row by row. */
   #insertChunk(args: SQLInputValue[]): boolean {
-    this.#db.exec('SAVEPOINT chunk');
-    const allNew = Number(this.#insertChunkRows.run(...args).changes) === CHUNK_ROWS;
-    if (!allNew) this.#db.exec('ROLLBACK TO chunk');
-    this.#db.exec('RELEASE chunk');
-    return allNew;
+    return this.#wholeChunkOrNothing(this.#insertChunkRows, args);
   }
 
   /** A whole chunk of unchanged known keys stamped at once; otherwise undone, to be planned row by row. */
@@ -150,21 +146,26 @@ export class SqlitePlanner {
     for (let row = 0; row < CHUNK_ROWS; row++) {
       for (let column = 0; column < CONTENT_COLUMNS; column++) stampArgs[1 + row * CONTENT_COLUMNS + column] = args[row * INSERT_COLUMNS + column]!;
     }
+    return this.#wholeChunkOrNothing(this.#stampChunkRows, stampArgs);
+  }
+
+  /** Runs a chunk statement; keeps its effect only if it touched every row of the chunk. */
+  #wholeChunkOrNothing(statement: StatementSync, args: SQLInputValue[]): boolean {
     this.#db.exec('SAVEPOINT chunk');
-    const allUnchanged = Number(this.#stampChunkRows.run(...stampArgs).changes) === CHUNK_ROWS;
-    if (!allUnchanged) this.#db.exec('ROLLBACK TO chunk');
+    const whole = Number(statement.run(...args).changes) === CHUNK_ROWS;
+    if (!whole) this.#db.exec('ROLLBACK TO chunk');
     this.#db.exec('RELEASE chunk');
-    return allUnchanged;
+    return whole;
   }
 
   #planOne(args: SQLInputValue[], at: number, policy: ChangePolicy, counts: PlanBatchResult): void {
-    const key = args[at] as string;
-    const [source, fields, size, mtimeMs, origin, now, , generation] = args.slice(at + 1, at + INSERT_COLUMNS) as [string, string, number | null, number | null, string, number, number, number];
+    const row = args.slice(at, at + INSERT_COLUMNS);
+    const [key, source, fields, size, mtimeMs, origin, now, , generation] = row as [string, string, string, number | null, number | null, string, number, number, number];
     // Manifests come in runs: a first plan is all new keys, a nightly re-plan nearly all
     // known ones. Try first what the previous row turned out to be.
     let existing = this.#expectKnown ? (this.#find.get(key) as unknown as Existing | undefined) : undefined;
     if (!existing) {
-      const inserted = this.#insertNew.run(...args.slice(at, at + INSERT_COLUMNS));
+      const inserted = this.#insertNew.run(...row);
       this.#expectKnown = inserted.changes === 0;
       if (!this.#expectKnown) {
         counts.added++;
