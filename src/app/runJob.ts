@@ -9,10 +9,10 @@ import { acquireRunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
 import { planManifest } from '../plan/planner.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
-import { createTarget } from '../targets/registry.ts';
 import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { ProgressReporter } from './progress.ts';
+import { targetFor } from './targetFor.ts';
 
 export interface RunJobResult {
   exitCode: ExitCode;
@@ -48,7 +48,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     const reclaimed = await store.releaseAllLeases();
     if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
 
-    const target = options.planOnly ? undefined : createTarget(ctx);
+    const target = options.planOnly ? undefined : targetFor(ctx);
     const manifest = manifestSpecFor(ctx.job);
     const planStarted = performance.now();
     log.info({ manifest: openManifest(manifest).description }, 'planning');

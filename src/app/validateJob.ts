@@ -3,12 +3,12 @@
 // destination at the platform, and the reachability of (a sample of) the sources.
 
 import { ExitCode } from '../core/errors.ts';
-import { createTarget } from '../targets/registry.ts';
 import type { JobContext } from './jobContext.ts';
 import { eachEntry } from '../manifest/batching.ts';
 import { openManifest } from '../manifest/open.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
+import { targetFor } from './targetFor.ts';
 
 export interface ValidateOptions {
   offline: boolean;
@@ -27,7 +27,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   const lines: string[] = [`config: ${ctx.config.file ?? '(defaults and environment)'} ok`, `job: ${ctx.job.file} ok (name ${ctx.job.name}, target ${ctx.job.job.target.type})`];
   // Creating the target resolves its secrets: a missing token fails here, before any I/O.
   // Cintoo jobs are validated up to the target, whose uploads come with a later version.
-  const target = ctx.job.job.target.type === 'cintoo' ? undefined : createTarget(ctx);
+  const target = ctx.job.job.target.type === 'cintoo' ? undefined : targetFor(ctx);
   const manifest = openManifest(manifestSpecFor(ctx.job));
   const prober = options.offline ? undefined : new SourceProber();
   let items = 0;

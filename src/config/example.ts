@@ -3,6 +3,7 @@
 // example never puts a placeholder token into use.
 
 import { z } from 'zod';
+import { TARGETS } from '../targets/registry.ts';
 import { configSchema } from './schema.ts';
 
 interface JsonSchemaNode {
@@ -47,8 +48,8 @@ function renderObject(node: JsonSchemaNode, _name: string, depth: number): strin
 }
 
 function placeholder(key: string): string {
-  if (key === 'apiToken') return '<token; prefer CINCOPA_API_TOKEN>';
-  if (key === 'refreshToken') return '<refresh token; prefer CINTOO_REFRESH_TOKEN>';
+  const secret = TARGETS.flatMap((registration) => registration.secrets).find((spec) => spec.key === key);
+  if (secret) return `<${secret.label}; prefer ${secret.env}>`;
   if (key === 'dir') return '/var/lib/ferry';
   return `<${key}>`;
 }

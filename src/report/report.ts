@@ -7,6 +7,8 @@ import type { ItemRecord, LedgerStore } from '../ledger/types.ts';
 export interface ReportOptions {
   format: 'csv' | 'json';
   onlyFailed?: boolean;
+  /** The platform's id for an item (its target registration knows where it is kept). */
+  remoteId(remote: ItemRecord['remote']): string | null;
 }
 
 const COLUMNS = ['key', 'source', 'state', 'remote_id', 'attempts', 'error', 'bytes', 'started_at', 'finished_at', 'duration_ms', 'origin'] as const;
@@ -20,15 +22,15 @@ export async function writeReport(store: LedgerStore, out: NodeJS.WritableStream
   };
   if (options.format === 'csv') await write(`${COLUMNS.join(',')}\n`);
   for await (const item of store.iterate(options.onlyFailed ? { states: ['failed'] } : {})) {
-    const row = toRow(item);
+    const row = toRow(item, options.remoteId);
     await write(options.format === 'csv' ? `${COLUMNS.map((column) => csvCell(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`);
     rows++;
   }
   return rows;
 }
 
-export function toRow(item: ItemRecord): ReportRow {
-  const remoteId = item.remote.fileUrn ?? item.remote.rid ?? null;
+export function toRow(item: ItemRecord, remoteIdOf: ReportOptions['remoteId']): ReportRow {
+  const remoteId = remoteIdOf(item.remote);
   return {
     key: item.key,
     source: item.source,

@@ -1,8 +1,9 @@
 // `ferry status`: what a job's ledger says right now, readable while a run writes to it.
 
-import type { ItemState, LedgerStats } from '../ledger/types.ts';
+import { ItemState, type LedgerStats } from '../ledger/types.ts';
 
-const ORDER: ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'registered', 'described', 'placed', 'done', 'skipped', 'failed'];
+/** States in the order of the state constant: the way through a job, terminal ones last. */
+const ORDER = Object.values(ItemState);
 
 export interface StatusView {
   job: string;

@@ -49,6 +49,11 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+/** The fixed port layout of `ferry sandbox --port n` and `--sandbox`: n, n+1, n+2, n+3. */
+export function sandboxPorts(first: number): { ports: { cincopa: number; origin: number; cintoo: number; azurite: number } } {
+  return { ports: { cincopa: first, origin: first + 1, cintoo: first + 2, azurite: first + 3 } };
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const wanted = new Set<SandboxServiceName>(options.services ?? ['cincopa', 'origin', 'cintoo']);

@@ -10,6 +10,8 @@ import { planManifest } from '../../src/plan/planner.ts';
 import { writeReport } from '../../src/report/report.ts';
 import { formatStatus } from '../../src/report/status.ts';
 
+const remoteId = (remote: Record<string, unknown>): string | null => (typeof remote.rid === 'string' ? remote.rid : null);
+
 async function capture(write: (out: PassThrough) => Promise<number>): Promise<string> {
   const out = new PassThrough();
   let text = '';
@@ -31,18 +33,18 @@ describe('reports', () => {
     await store.transition('b,1', 'w', { state: 'failed', lastError: 'cincopa could not fetch the source: HTTP 404, "gone"', finishedAt: Date.now() });
     await store.transition('c', 'w', { state: 'failed', lastError: 'gave up after 8 attempts', finishedAt: Date.now() });
 
-    const all = await capture((out) => writeReport(store, out, { format: 'csv' }));
+    const all = await capture((out) => writeReport(store, out, { format: 'csv', remoteId }));
     expect(all.split('\n')[1]).toBe(`a,https://x.example/a.mp4,done,RA,0,,10,1970-01-01T00:00:01.000Z,1970-01-01T00:00:04.000Z,3000,${manifest}:2`);
 
     const failedCsv = path.join(dir, 'failed.csv');
-    writeFileSync(failedCsv, await capture((out) => writeReport(store, out, { format: 'csv', onlyFailed: true })));
+    writeFileSync(failedCsv, await capture((out) => writeReport(store, out, { format: 'csv', onlyFailed: true, remoteId })));
     const keys: string[] = [];
     for await (const entry of eachEntry(openCsvManifest({ path: failedCsv, columns: { key: 'key', source: 'source' } }))) {
       if (entry.kind === 'item') keys.push(`${entry.item.key} ${entry.item.source}`);
     }
     expect(keys).toEqual(['b,1 https://x.example/b.mp4?q=%22x%22', 'c https://x.example/c.mp4']);
 
-    const json = await capture((out) => writeReport(store, out, { format: 'json', onlyFailed: true }));
+    const json = await capture((out) => writeReport(store, out, { format: 'json', onlyFailed: true, remoteId }));
     expect(json.trim().split('\n').map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(['b,1', 'c']);
     expect(formatStatus(await store.stats(), 'job')).toContain('job job: 3/3 finished (100%)');
     await store.close();

@@ -1,6 +1,6 @@
-import { sandboxPorts } from '../../app/sandboxMode.ts';
-import { startSandbox } from '../../sandbox/index.ts';
+import { sandboxPorts, startSandbox } from '../../sandbox/index.ts';
 import { loadFaultProfile } from '../../sandbox/faults.ts';
+import { TARGETS } from '../../targets/registry.ts';
 
 interface SandboxFlags {
   port: number;
@@ -17,18 +17,15 @@ export async function sandboxCommand(flags: SandboxFlags): Promise<void> {
     origin: flags.originRoot ? { root: flags.originRoot } : {},
     faults: flags.faults ? loadFaultProfile(flags.faults) : [],
   });
-  const config = {
-    cincopa: { apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken },
-    ...(sandbox.cintoo ? { cintoo: { baseUrl: sandbox.cintoo.url, refreshToken: sandbox.cintoo.refreshToken } } : {}),
-  };
+  const config: Record<string, unknown> = {};
+  for (const registration of TARGETS) {
+    const snippet = registration.sandbox.configSnippet(sandbox);
+    if (snippet) config[registration.type] = snippet;
+  }
   process.stdout.write(
     [
       'ferry sandbox: local emulators running (Ctrl-C to stop)',
-      `  Cincopa API     ${sandbox.cincopa.url}   api_token ${sandbox.cincopa.apiToken}`,
-      `  origin          ${sandbox.origin.url}   (real files from --origin-root; generated: /gen/<name>?size=<bytes>)`,
-      ...(sandbox.cintoo
-        ? [`  Cintoo API      ${sandbox.cintoo.url}   refresh token ${sandbox.cintoo.refreshToken}`, `                  account ${sandbox.cintoo.accountId}  project ${sandbox.cintoo.projectId}`]
-        : []),
+      ...TARGETS.flatMap((registration) => registration.sandbox.describeEndpoints(sandbox)),
       `  inventory       ${sandbox.cincopa.url.replace(/\/v2$/, '')}/_sandbox/inventory   journal: /_sandbox/journal   faults: /_sandbox/faults`,
       '',
       'A config file for these endpoints (these are emulator credentials, not secrets):',

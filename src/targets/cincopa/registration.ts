@@ -1,0 +1,112 @@
+// Cincopa's registration: its config section, its job `target` section, its secret, its typed
+// remote state and its sandbox wiring. Everything ferry knows about Cincopa outside this folder
+// comes through this object.
+
+import { z } from 'zod';
+import { durationMs, positiveInt } from '../../config/fields.ts';
+import { requireSecret } from '../../config/secrets.ts';
+import { defineTarget } from '../registration.ts';
+import { CINCOPA_FIELD_LIMITS } from './fieldLimits.ts';
+import { cincopaRemoteSchema } from './remote.ts';
+import { createCincopaTarget } from './target.ts';
+
+const configSchema = z
+  .strictObject({
+    apiUrl: z.url().default('https://api.cincopa.com/v2').describe('Base URL of the Cincopa REST API v2.'),
+    apiToken: z.string().min(1).optional().describe('Cincopa API token. Prefer the environment variable CINCOPA_API_TOKEN; never commit a token.'),
+    requestTimeoutMs: positiveInt().default(30_000).describe('Timeout of one API request.'),
+    pollIntervalMs: positiveInt().default(2_000).describe('How often asset.upload_from_url_get_status is polled while Cincopa fetches a source.'),
+    processingTimeoutMs: positiveInt().default(2 * 60 * 60 * 1000).describe('How long Cincopa may take to fetch and process one source before ferry aborts it and fails the item.'),
+    chunkSizeBytes: positiveInt().default(50 * 1024 * 1024).describe("Chunk size of direct uploads (Cincopa's own uploader uses 50 MB)."),
+    submitGraceMs: durationMs()
+      .default(5 * 60 * 1000)
+      .describe('After an upload_from_url whose answer was lost (connection cut, ferry killed), how long ferry watches for its asset to appear before submitting again. Longer avoids duplicates of slow fetches.'),
+  })
+  .prefault({})
+  .describe('Cincopa (video/media platform).');
+
+const jobSchema = z
+  .strictObject({
+    type: z.literal('cincopa'),
+    mode: z.enum(['from_url', 'direct']).default('from_url').describe('from_url: Cincopa fetches each source URL itself; direct: ferry uploads local files in chunks.'),
+    gallery: z
+      .strictObject({
+        fid: z.string().min(1).optional().describe('Existing gallery id.'),
+        name: z.string().min(1).optional().describe('Gallery name, looked up (exact match) and created when createIfMissing.'),
+        createIfMissing: z.boolean().default(true).describe('Create the gallery by name when it does not exist.'),
+      })
+      .refine((gallery) => gallery.fid !== undefined || gallery.name !== undefined, { message: 'set gallery.fid or gallery.name' })
+      .optional()
+      .describe('Gallery every asset is added to. Omit to upload into the library only.'),
+  })
+  .describe('Upload to Cincopa.');
+
+export type CincopaSection = z.output<typeof configSchema>;
+export type CincopaSpec = z.output<typeof jobSchema>;
+
+const apiTokenSecret = { key: 'apiToken', env: 'CINCOPA_API_TOKEN', label: 'Cincopa API token', required: true } as const;
+
+export const cincopaRegistration = defineTarget({
+  type: 'cincopa',
+  title: 'Cincopa',
+  capabilities: { resumableUpload: true, idempotencyLookup: true },
+  configSchema,
+  jobSchema,
+  secrets: [apiTokenSecret],
+  remoteSchema: cincopaRemoteSchema,
+  checkJob(job, problem) {
+    // Cincopa fetches from_url sources itself, so it needs URLs, not paths on this machine.
+    if (job.source.type === 'glob' && job.target.mode === 'from_url' && !job.source.publicBaseUrl) {
+      problem(
+        ['target', 'mode'],
+        'a glob source yields local files, which Cincopa cannot fetch by URL. Fix: set target.mode to "direct", or set source.publicBaseUrl to where these files are served over HTTP',
+      );
+    }
+  },
+  itemRules: (spec) => ({
+    source: spec.mode === 'from_url' ? 'url' : 'file',
+    fieldLimits: CINCOPA_FIELD_LIMITS,
+    limitReason: 'Cincopa takes metadata in the request URL, which servers cap at a few KB',
+  }),
+  create(deps) {
+    const section = deps.section;
+    return createCincopaTarget({
+      apiUrl: section.apiUrl,
+      apiToken: requireSecret('cincopa', apiTokenSecret, section, deps),
+      mode: deps.spec.mode,
+      jobName: deps.job.name,
+      gallery: deps.spec.gallery,
+      pollIntervalMs: section.pollIntervalMs,
+      processingTimeoutMs: section.processingTimeoutMs,
+      chunkSizeBytes: section.chunkSizeBytes,
+      submitGraceMs: section.submitGraceMs,
+      requestTimeoutMs: section.requestTimeoutMs,
+      secrets: deps.secrets,
+      log: deps.log.child({ target: 'cincopa' }),
+    });
+  },
+  remoteId: (remote) => remote.rid ?? null,
+  sandbox: {
+    services: ['cincopa', 'origin'],
+    configure: (section, sandbox) => ({
+      ...section,
+      apiUrl: sandbox.cincopa.url,
+      apiToken: sandbox.cincopa.apiToken,
+      // Emulator processing is quick; poll accordingly so the demo is snappy.
+      pollIntervalMs: Math.min(section.pollIntervalMs, 200),
+    }),
+    describeContents(sandbox) {
+      const { cincopa } = sandbox.inventory();
+      const lines = [`sandbox Cincopa now holds ${cincopa.assets.length} assets`];
+      for (const gallery of cincopa.galleries) lines.push(`  gallery "${gallery.name}" (${gallery.fid}): ${gallery.members.length} assets`);
+      for (const asset of cincopa.assets.slice(0, 20)) lines.push(`  ${asset.rid}  ${asset.reference_id.padEnd(24)}  ${asset.caption}  (${asset.filesize} bytes)`);
+      if (cincopa.assets.length > 20) lines.push(`  ... and ${cincopa.assets.length - 20} more`);
+      return lines;
+    },
+    describeEndpoints: (sandbox) => [
+      `  Cincopa API     ${sandbox.cincopa.url}   api_token ${sandbox.cincopa.apiToken}`,
+      `  origin          ${sandbox.origin.url}   (real files from --origin-root; generated: /gen/<name>?size=<bytes>)`,
+    ],
+    configSnippet: (sandbox) => ({ apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken }),
+  },
+});

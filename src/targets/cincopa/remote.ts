@@ -1,0 +1,27 @@
+// What ferry keeps per item for Cincopa in the ledger, typed. Every key is optional because
+// each step adds its own; unknown keys from older ledgers are kept, not rejected.
+
+import { z } from 'zod';
+
+export const cincopaRemoteSchema = z.looseObject({
+  /** upload_from_url: the status id to poll; persisted before polling, or a crash re-submits. */
+  statusId: z.string().optional(),
+  submittedAt: z.number().optional(),
+  /** Set just before upload_from_url is sent: a lost answer may still have started a fetch. */
+  submitIntentAt: z.number().optional(),
+  progress: z.number().nullable().optional(),
+  /** The asset, once Cincopa has it. */
+  rid: z.string().optional(),
+  /** The asset was found by its reference id, not uploaded by this run: the item ends `skipped`. */
+  preexisting: z.boolean().optional(),
+  /** The asset of an interrupted submission, taken over instead of uploading a twin. */
+  adopted: z.boolean().optional(),
+  /** Direct upload: the upload URL, the file's fixed unique-id and the acknowledged offset. */
+  uploadUrl: z.string().optional(),
+  uniqueId: z.string().optional(),
+  offset: z.number().optional(),
+  /** Gallery the asset was placed in. */
+  fid: z.string().optional(),
+});
+
+export type CincopaRemote = z.output<typeof cincopaRemoteSchema>;
