@@ -8,11 +8,12 @@ import { openSqliteLedger } from '../ledger/sqlite/store.ts';
 import { acquireRunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
 import { planManifest } from '../plan/planner.ts';
+import { retryTransient } from '../pipeline/retryTransient.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
 import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { ProgressReporter } from './progress.ts';
-import { targetFor } from './targetFor.ts';
+import { prepareRetry, targetFor } from './targetFor.ts';
 
 export interface RunJobResult {
   exitCode: ExitCode;
@@ -72,7 +73,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     log.info({ ...plan, ms: planMs }, 'planned');
     if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
-    await target.prepare(planAbort.signal);
+    await retryTransient(() => target.prepare(planAbort.signal), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal: planAbort.signal });
     const progress = new ProgressReporter(log, ctx.job.name);
     runner = new Runner({
       store,

@@ -8,7 +8,8 @@ import { eachEntry } from '../manifest/batching.ts';
 import { openManifest } from '../manifest/open.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
-import { targetFor } from './targetFor.ts';
+import { prepareRetry, targetFor } from './targetFor.ts';
+import { retryTransient } from '../pipeline/retryTransient.ts';
 
 export interface ValidateOptions {
   offline: boolean;
@@ -46,7 +47,9 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
 
   let sourceProblems = 0;
   if (prober) {
-    const findings = target ? await target.check(AbortSignal.timeout(60_000)) : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
+    const findings = target
+      ? await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` })
+      : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
     for (const finding of findings) lines.push(`target: ${finding}`);
     await prober.done();
     sourceProblems = prober.problems.length;

@@ -16,6 +16,8 @@ Exit codes:
   1    finished, but some items failed (see ferry report <job> --only failed)
   2    usage, config, job or manifest error (nothing was uploaded for a file-level problem)
   3    the platform refused the credentials
+  70   internal defect in ferry (please report it)
+  75   platform unavailable before any item could run; nothing lost, run again later
   130  interrupted; state is saved, run the same command again to continue
 
 Examples:
