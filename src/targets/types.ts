@@ -10,7 +10,30 @@ export interface TargetCapabilities {
   resumableUpload: boolean;
   /** Looks an item up at the platform before uploading, so a lost ledger never duplicates. */
   idempotencyLookup: boolean;
+  /**
+   * Some states' steps take many items per call (`batching` + `stepBatch`): Cincopa gallery
+   * adds, Cintoo sign and register. The runner collects items in those states and hands them
+   * over together.
+   */
+  batchSteps: boolean;
 }
+
+/** Which states go in batches, and how the runner forms them. */
+export interface BatchPolicy {
+  /** Largest batch per state; states not listed step one item at a time. */
+  maxItems: Partial<Record<ItemState, number>>;
+  /** How long a batch waits for company after its first item before it goes anyway. */
+  lingerMs: number;
+}
+
+/** One item of a batch, with its own checkpoint (e.g. an intent persisted before the call). */
+export interface BatchMember {
+  item: ItemRecord;
+  checkpoint(remote: RemoteState, bytes?: number): Promise<void>;
+}
+
+/** Per item of a batch, in order: what its step did, or the classified error it met. */
+export type BatchOutcome = { result: StepResult } | { error: unknown };
 
 export interface StepContext {
   log: Logger;
@@ -50,6 +73,14 @@ export interface Target {
   check(signal: AbortSignal): Promise<string[]>;
   /** Advance one item by one step from its current persisted state. */
   step(item: ItemRecord, ctx: StepContext): Promise<StepResult>;
+  /** With `capabilities.batchSteps`: the states that batch. */
+  readonly batching?: BatchPolicy;
+  /**
+   * With `capabilities.batchSteps`: advance many items in the same state by one step, in as
+   * few platform calls as the target can. Returns one outcome per member, in order; an error
+   * that concerns the whole call is that error for every member. Same error contract as `step`.
+   */
+  stepBatch?(members: BatchMember[], ctx: { log: Logger; signal: AbortSignal }): Promise<BatchOutcome[]>;
   /** Called after the run drains (e.g. flush batched registrations); optional. */
   close?(): Promise<void>;
 }

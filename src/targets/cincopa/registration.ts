@@ -8,7 +8,7 @@ import { requireSecret } from '../../config/secrets.ts';
 import { defineTarget } from '../registration.ts';
 import { CINCOPA_FIELD_LIMITS } from './fieldLimits.ts';
 import { cincopaRemoteSchema } from './remote.ts';
-import { createCincopaTarget } from './target.ts';
+import { CINCOPA_CAPABILITIES, createCincopaTarget } from './target.ts';
 
 const configSchema = z
   .strictObject({
@@ -49,7 +49,7 @@ const apiTokenSecret = { key: 'apiToken', env: 'CINCOPA_API_TOKEN', label: 'Cinc
 export const cincopaRegistration = defineTarget({
   type: 'cincopa',
   title: 'Cincopa',
-  capabilities: { resumableUpload: true, idempotencyLookup: true },
+  capabilities: CINCOPA_CAPABILITIES,
   configSchema,
   jobSchema,
   secrets: [apiTokenSecret],

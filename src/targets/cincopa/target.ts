@@ -35,13 +35,16 @@ export interface CincopaTargetOptions {
   log: Logger;
 }
 
+/** What the Cincopa target can do (its registration declares the same object). */
+export const CINCOPA_CAPABILITIES = { resumableUpload: true, idempotencyLookup: true, batchSteps: false } as const;
+
 export function createCincopaTarget(options: CincopaTargetOptions): Target {
   return new CincopaTarget(options);
 }
 
 class CincopaTarget implements Target {
   readonly type = 'cincopa';
-  readonly capabilities = { resumableUpload: true, idempotencyLookup: true };
+  readonly capabilities = CINCOPA_CAPABILITIES;
   readonly #options: CincopaTargetOptions;
   readonly #client: CincopaClient;
   readonly #scrub: (text: string) => string;
