@@ -161,6 +161,11 @@ export interface LedgerStore {
   stats(windowMs?: number, now?: number): Promise<LedgerStats>;
   /** Stream items in key order (for reports), never all at once in memory. */
   iterate(filter?: ItemFilter): AsyncIterable<ItemRecord>;
+  /**
+   * How many items other than `exceptKey` have a source whose last path segment is `fileName`
+   * (an URL's query string ignored). A full scan: for rare questions (adopting an orphan), not hot paths.
+   */
+  countWithSourceName(fileName: string, exceptKey: string): Promise<number>;
   /** failed → pending (attempts reset, error kept in history). Returns how many. */
   retryFailed(): Promise<number>;
 

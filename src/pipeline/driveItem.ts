@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../core/errors.ts';
 import { isTerminal, LeaseLostError, type ItemRecord, type LedgerStore } from '../ledger/types.ts';
 import type { RunnerSettings } from '../config/schema.ts';
-import type { BatchOutcome, Target } from '../targets/types.ts';
+import type { BatchOutcome, ItemPeers, Target } from '../targets/types.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import type { PauseGate } from './pauseGate.ts';
 import type { StepBatcher } from './stepBatcher.ts';
@@ -29,6 +29,10 @@ export interface DriveContext {
   isDraining(): boolean;
   scrub(text: string): string;
   onAuthFailure(error: AuthError): void;
+}
+
+function peersOf(item: ItemRecord, ctx: DriveContext): ItemPeers {
+  return { countWithSourceName: (fileName) => ctx.store.countWithSourceName(fileName, item.key) };
 }
 
 /** The item was not stepped (the run is stopping): give it back as it is. */
@@ -86,7 +90,7 @@ async function stepOnce(item: ItemRecord, ctx: DriveContext, log: Logger): Promi
         if (stopping(ctx)) return RELEASE;
         await ctx.gate.wait(ctx.abortSignal);
         try {
-          return { result: await ctx.target.step(item, { log: stepLog, signal: ctx.abortSignal, checkpoint }) };
+          return { result: await ctx.target.step(item, { log: stepLog, signal: ctx.abortSignal, checkpoint, peers: peersOf(item, ctx) }) };
         } catch (error) {
           reactAtOnce(error, item.attempts, ctx);
           return { error };

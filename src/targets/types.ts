@@ -35,9 +35,16 @@ export interface BatchMember {
 /** Per item of a batch, in order: what its step did, or the classified error it met. */
 export type BatchOutcome = { result: StepResult } | { error: unknown };
 
+/** Read-only questions about the job's other items, answered by the ledger. */
+export interface ItemPeers {
+  /** How many other items of the job have a source whose file name is `fileName`. */
+  countWithSourceName(fileName: string): Promise<number>;
+}
+
 export interface StepContext {
   log: Logger;
   signal: AbortSignal;
+  peers: ItemPeers;
   /** Persist intermediate progress (e.g. an upload offset) without changing state. */
   checkpoint(remote: RemoteState, bytes?: number): Promise<void>;
 }

@@ -55,7 +55,7 @@ describe('ferry run → Cincopa from_url', () => {
     const requestsBefore = sandbox.journal.count({ service: 'cincopa' });
     const preview = await runFerry(['run', job.jobFile, '--config', job.configFile, '--plan-only']);
     expect(preview.code, preview.stderr).toBe(0);
-    expect(preview.stdout).toMatch(/planned in [\d.]+ s: 2 new, 0 changed, 0 unchanged, 0 duplicate keys, 1 rejected rows/);
+    expect(preview.stdout).toMatch(/planned in [\d.]+ s(?: \([\d,]+ rows\/s\))?: 2 new, 0 changed, 0 unchanged, 0 duplicate keys, 1 rejected rows/);
     expect(preview.stdout).toContain('nothing uploaded (--plan-only)');
     expect(preview.stderr).toMatch(/"rows":3,"msg":"planning: rows so far"/);
     expect(sandbox.journal.count({ service: 'cincopa' })).toBe(requestsBefore);

@@ -164,6 +164,18 @@ class SqliteLedger implements LedgerStore {
     }
   }
 
+  async countWithSourceName(fileName: string, exceptKey: string): Promise<number> {
+    // A URL names the file percent-encoded; LIKE is case-insensitive for ASCII, which can only overcount.
+    const names = [...new Set([fileName, encodeURIComponent(fileName)])].map(likeEscape);
+    const clauses = names.map(() => `source LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\'`).join(' OR ');
+    const row = this.#statement(`SELECT COUNT(*) AS n FROM items WHERE key <> ? AND (source = ? OR ${clauses})`).get(
+      exceptKey,
+      fileName,
+      ...names.flatMap((name) => [`%/${name}`, `%/${name}?%`]),
+    ) as { n: number };
+    return row.n;
+  }
+
   async retryFailed(): Promise<number> {
     // Rejected manifest rows stay failed: only a corrected manifest (re-planned) can fix them.
     // started_at is cleared so the retried item gets a whole new time budget.
@@ -179,6 +191,11 @@ class SqliteLedger implements LedgerStore {
     if (this.#db.isOpen) this.#db.close();
   }
 
+}
+
+/** A LIKE pattern that matches `text` literally. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 const STATES: readonly ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'described', 'registered', 'placed', 'done', 'skipped', 'failed'];
