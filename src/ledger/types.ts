@@ -154,6 +154,11 @@ export interface LedgerStore {
    * for those leases to expire would only delay the restart. Returns how many were freed.
    */
   releaseAllLeases(): Promise<number>;
+  /**
+   * Make these unfinished, unleased items claimable now (a webhook said their wait is over).
+   * Returns how many changed.
+   */
+  expedite(keys: string[]): Promise<number>;
   /** Earliest `notBefore` among claimable-later items, or null when none wait. */
   nextWakeAt(): Promise<number | null>;
 

@@ -56,6 +56,11 @@ export class Runner {
     this.#wake?.();
   }
 
+  /** Look at the ledger again now (items were made claimable from outside). */
+  wake(): void {
+    this.#wake?.();
+  }
+
   /** Cancel in-flight steps as well. Idempotent. */
   abort(reason = 'aborted'): void {
     this.#draining = true;

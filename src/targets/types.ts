@@ -41,6 +41,14 @@ export interface ItemPeers {
   countWithSourceName(fileName: string): Promise<number>;
 }
 
+/** What a target may ask of the run outside its steps. */
+export interface RunHooks {
+  /** These items' wait is over (e.g. a webhook reported their asset): step them again now. */
+  expedite(keys: string[]): void;
+  /** The job's items now in `state` (streamed from the ledger), e.g. fetches a restarted run waits on. */
+  itemsIn(state: ItemState): AsyncIterable<ItemRecord>;
+}
+
 export interface StepContext {
   log: Logger;
   signal: AbortSignal;
@@ -70,8 +78,11 @@ export interface StepResult {
 export interface Target {
   readonly type: string;
   readonly capabilities: TargetCapabilities;
-  /** Check credentials and resolve/create the destination (gallery, work zone) once per run. */
-  prepare(signal: AbortSignal): Promise<void>;
+  /**
+   * Check credentials and resolve/create the destination (gallery, work zone) once per run.
+   * `hooks` let the target act on the run from outside a step (a webhook delivery).
+   */
+  prepare(signal: AbortSignal, hooks?: RunHooks): Promise<void>;
   /**
    * Read-only checks for `ferry validate`: credentials work and the destination exists (or
    * would be created). Changes nothing at the platform. Returns human-readable findings;

@@ -113,6 +113,17 @@ class SqliteLedger implements LedgerStore {
     return Number(this.#statement('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL').run().changes);
   }
 
+  async expedite(keys: string[]): Promise<number> {
+    let changed = 0;
+    for (let start = 0; start < keys.length; start += 500) {
+      const chunk = keys.slice(start, start + 500);
+      changed += Number(
+        this.#statement(`UPDATE items SET not_before = 0 WHERE key IN (${chunk.map(() => '?').join(', ')}) AND ${UNFINISHED} AND lease_owner IS NULL AND not_before > 0`).run(...chunk).changes,
+      );
+    }
+    return changed;
+  }
+
   async nextWakeAt(): Promise<number | null> {
     const now = Date.now();
     const row = this.#statement(

@@ -22,6 +22,17 @@ const configSchema = z
     galleryBatchSize: positiveInt().max(500).default(50).describe('Assets added to the gallery per gallery.add_item call (comma-joined rids).'),
     requestsPerSecond: z.number().nonnegative().default(0).describe('Most requests per second to Cincopa, API calls and upload chunks together (0 = no limit). A 429 pauses the run on top of this.'),
     legacyReferenceIds: z.boolean().default(false).describe('Also look for assets labelled by ferry 0.1 (reference id ferry:<job>:<key> without the closing ";"). Set it when re-running, with a fresh ledger, a job first uploaded by ferry 0.1.'),
+    webhook: z
+      .strictObject({
+        publicUrl: z.url().describe('URL at which Cincopa can reach this ferry process (through your proxy or load balancer); registered with webhook.set for the run and removed after it.'),
+        listen: z
+          .string()
+          .regex(/^[^:]*:\d+$/, 'use host:port, e.g. 0.0.0.0:8787')
+          .default('0.0.0.0:8787')
+          .describe('Local address the webhook receiver listens on (host:port).'),
+      })
+      .optional()
+      .describe('Complete upload_from_url items from Cincopa webhook deliveries (asset.uploaded) instead of polling; polls continue as a slow fallback. Omit to poll.'),
     chunkSizeBytes: positiveInt().default(50 * 1024 * 1024).describe("Chunk size of direct uploads (Cincopa's own uploader uses 50 MB)."),
     submitGraceMs: durationMs()
       .default(5 * 60 * 1000)
@@ -88,6 +99,7 @@ export const cincopaRegistration = defineTarget({
       requestTimeoutMs: section.requestTimeoutMs,
       legacyReferenceIds: section.legacyReferenceIds,
       galleryBatchSize: section.galleryBatchSize,
+      webhook: section.webhook,
       budget: deps.requestBudget ?? requestBudget(section.requestsPerSecond),
       secrets: deps.secrets,
       log: deps.log.child({ target: 'cincopa' }),

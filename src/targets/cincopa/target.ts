@@ -11,15 +11,17 @@ import { AuthError, PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
 import type { SecretRegistry } from '../../log/redact.ts';
 import { UNLIMITED, type RequestBudget } from '../requestBudget.ts';
-import type { BatchMember, BatchOutcome, StepContext, StepResult, Target } from '../types.ts';
+import type { BatchMember, BatchOutcome, RunHooks, StepContext, StepResult, Target } from '../types.ts';
 import { CincopaClient } from './client.ts';
-import { CincopaRun, remoteOf, type CincopaSettings } from './context.ts';
+import { CincopaRun, remoteOf, sourceFileName, type CincopaSettings } from './context.ts';
 import { continueDirect, startDirect } from './direct.ts';
 import { adoptOrphan, poll, submit } from './fromUrl.ts';
 import { findByReference, findGalleriesByName } from './lookup.ts';
 import { describe } from './metadata.ts';
 import { GalleryPlacement } from './placement.ts';
+import type { PollSchedule } from './pollSchedule.ts';
 import { legacyReferenceId } from './referenceId.ts';
+import { WebhookReceiver, type WebhookSettings } from './webhooks.ts';
 
 export interface CincopaTargetOptions extends CincopaSettings {
   apiUrl: string;
@@ -28,12 +30,17 @@ export interface CincopaTargetOptions extends CincopaSettings {
   /** gallery.add_item rids per call. */
   galleryBatchSize: number;
   budget?: RequestBudget;
+  /** Complete fetches from webhook deliveries (polling then only as a slow fallback). */
+  webhook?: WebhookSettings;
   secrets: SecretRegistry;
   log: Logger;
 }
 
 /** What the Cincopa target can do (its registration declares the same object). */
 export const CINCOPA_CAPABILITIES = { resumableUpload: true, idempotencyLookup: true, batchSteps: true } as const;
+
+/** Polling when webhooks report completion: only to catch a delivery that never came. */
+const WEBHOOK_FALLBACK_POLL: PollSchedule = { firstMs: 30_000, maxMs: 5 * 60_000, factor: 2, jitter: 0.1 };
 
 export function createCincopaTarget(options: CincopaTargetOptions): Target {
   return new CincopaTarget(options);
@@ -47,22 +54,52 @@ class CincopaTarget implements Target {
   readonly #run: CincopaRun;
   readonly #budget: RequestBudget;
   #placement: GalleryPlacement | undefined;
+  #webhooks: WebhookReceiver | undefined;
+  /** Items waiting on a fetch, by the file name their asset will have: whom a delivery may concern. */
+  readonly #fetching = new Map<string, Set<string>>();
 
   constructor(options: CincopaTargetOptions) {
     this.#options = options;
     this.#budget = options.budget ?? UNLIMITED;
     const scrub = (text: string): string => options.secrets.scrub(text);
     const client = new CincopaClient({ apiUrl: options.apiUrl, apiToken: options.apiToken, requestTimeoutMs: options.requestTimeoutMs, scrub, budget: this.#budget });
-    this.#run = new CincopaRun(client, options, options.log, scrub);
+    // With webhooks, deliveries end the waits; polls are a slow fallback for lost deliveries.
+    const settings = options.webhook ? { ...options, poll: WEBHOOK_FALLBACK_POLL } : options;
+    this.#run = new CincopaRun(client, settings, options.log, scrub);
     this.batching = { maxItems: { described: options.galleryBatchSize }, lingerMs: 200 };
   }
 
-  async prepare(signal: AbortSignal): Promise<void> {
+  async prepare(signal: AbortSignal, hooks?: RunHooks): Promise<void> {
     await this.#ping(signal);
     const gallery = this.#options.gallery;
-    if (!gallery) return;
-    const fid = await this.#resolveGallery(gallery, signal, true);
-    this.#placement = new GalleryPlacement(this.#run, fid!);
+    if (gallery) this.#placement = new GalleryPlacement(this.#run, (await this.#resolveGallery(gallery, signal, true))!);
+    if (this.#options.webhook && hooks && !this.#webhooks) {
+      this.#webhooks = new WebhookReceiver(this.#options.webhook, this.#run.client, this.#options.log, (delivery) => {
+        const keys = delivery.filename ? this.#fetching.get(delivery.filename) : undefined;
+        if (keys && keys.size > 0) hooks.expedite([...keys]);
+      });
+      await this.#webhooks.start(signal);
+      // Fetches an earlier run left waiting: their deliveries may come now.
+      for await (const item of hooks.itemsIn('submitted')) this.#track(item, { state: 'submitted' });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#webhooks?.stop();
+    this.#webhooks = undefined;
+  }
+
+  /** Keep #fetching in step with the items that wait on a fetch. */
+  #track(item: ItemRecord, result: StepResult): StepResult {
+    const name = sourceFileName(item.source);
+    let keys = this.#fetching.get(name);
+    if (result.state === 'submitted') {
+      if (!keys) this.#fetching.set(name, (keys = new Set()));
+      keys.add(item.key);
+    } else if (keys?.delete(item.key) && keys.size === 0) {
+      this.#fetching.delete(name);
+    }
+    return result;
   }
 
   async check(signal: AbortSignal): Promise<string[]> {
@@ -113,9 +150,9 @@ class CincopaTarget implements Target {
   async step(item: ItemRecord, ctx: StepContext): Promise<StepResult> {
     switch (item.state) {
       case 'pending':
-        return (await this.#findExisting(item, ctx)) ?? (this.#options.mode === 'from_url' ? submit(this.#run, item, ctx) : startDirect(this.#run, item, ctx));
+        return (await this.#findExisting(item, ctx)) ?? (this.#options.mode === 'from_url' ? this.#track(item, await submit(this.#run, item, ctx)) : startDirect(this.#run, item, ctx));
       case 'submitted':
-        return poll(this.#run, item, ctx);
+        return this.#track(item, await poll(this.#run, item, ctx));
       case 'uploading':
         return continueDirect(this.#run, this.#budget, item, ctx);
       case 'fetched':
