@@ -133,6 +133,21 @@ export const DEFAULT_LATENCY_MS = 200;
 export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'processing-no-id', 'expired-url', 'lost-response'];
 const PROCESSING = new Set<FaultKind>(PROCESSING_KINDS);
 
+/**
+ * A seeded random source (mulberry32) for probabilistic rules, so a failing run can be replayed:
+ * `startSandbox({ seed })` draws the same faults in the same order for the same requests.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export function loadFaultProfile(file: string): FaultRule[] {
   let raw: unknown;
   try {

@@ -42,14 +42,19 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * The whole request body, up to `limit` bytes. A longer body is read to its end but not kept,
+ * then refused with BodyTooLargeError: answering before the client has sent it all would make
+ * the client see a reset instead of the answer.
+ */
 export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(chunk);
+    if (size <= limit) chunks.push(chunk);
   }
+  if (size > limit) throw new BodyTooLargeError(limit);
   return Buffer.concat(chunks);
 }
 

@@ -2,7 +2,7 @@
 // one request journal and one set of fault rules. `ferry sandbox` starts it on fixed ports;
 // tests start it in-process on free ports.
 
-import { Faults, type FaultRule } from './faults.ts';
+import { Faults, seededRandom, type FaultRule } from './faults.ts';
 import { Journal } from './journal.ts';
 import { startOrigin, type Origin } from './origin.ts';
 import { emptyInventory, startCincopaSandbox, type CincopaInventory, type CincopaSandbox } from './cincopa/server.ts';
@@ -15,7 +15,7 @@ export type { CincopaInventory, InventoryAsset, InventoryGallery } from './cinco
 export type { CincopaDialect, CincopaSettings, CincopaSettingsInput } from './cincopa/settings.ts';
 export { CINCOPA_DIALECTS, DIALECT_DEFAULTS } from './cincopa/settings.ts';
 export type { CintooInventory } from './cintoo/server.ts';
-export { Faults, loadFaultProfile } from './faults.ts';
+export { Faults, loadFaultProfile, seededRandom } from './faults.ts';
 export { Journal } from './journal.ts';
 export { generatedContentMd5, generatedStream } from './origin.ts';
 
@@ -33,6 +33,8 @@ export interface SandboxOptions {
   /** Passed to the Cintoo emulator (token lifetimes, SAS lifetime, clean-up of unregistered blobs). */
   cintoo?: Omit<CintooSandboxOptions, 'port' | 'azuritePort'>;
   faults?: FaultRule[];
+  /** Seeds the probabilistic fault rules (default: Math.random), so a failing run can be replayed. */
+  seed?: number;
   /** Which emulators to start; default all. */
   services?: SandboxServiceName[];
 }
@@ -69,7 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const wanted = new Set<SandboxServiceName>(options.services ?? ['cincopa', 'origin', 'cintoo']);
   const journal = new Journal();
-  const faults = new Faults(options.faults ?? []);
+  const faults = new Faults(options.faults ?? [], options.seed === undefined ? Math.random : seededRandom(options.seed));
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.all(closers.splice(0).map((close) => close()));
