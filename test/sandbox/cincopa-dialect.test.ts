@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('upload_from_url_get_status', () => {
   it('classic: inprogress, string progress, resid "" until known, then done + resid', async () => {
-    classic.faults.add({ service: 'origin', route: 'GET', kind: 'latency', latencyMs: 100, times: 1 });
+    classic.faults.add({ service: 'origin', route: 'GET', kind: 'latency', latencyMs: 1_000, times: 1 }); // the first status surely comes before the origin answers
     const { status_id } = await ok(classic.cincopa, 'asset.upload_from_url', { input: `${classic.origin.url}/gen/c.mp4?size=1000` });
     const first = await ok(classic.cincopa, 'asset.upload_from_url_get_status', { status_id: String(status_id) });
     expect(first).toMatchObject({ status: 'inprogress', progress: '0', resid: '', file_size_bytes: -1, more: '' });
@@ -31,7 +31,7 @@ describe('upload_from_url_get_status', () => {
   });
 
   it('alt: pending/in_progress, numeric progress, then ready or completed with the rid under asset_id and/or rid — every combination within 6 uploads', async () => {
-    alt.faults.add({ service: 'origin', route: 'GET', kind: 'latency', latencyMs: 100, times: 1 });
+    alt.faults.add({ service: 'origin', route: 'GET', kind: 'latency', latencyMs: 1_000, times: 1 }); // the first status surely comes before the origin answers
     const { status_id } = await ok(alt.cincopa, 'asset.upload_from_url', { input: `${alt.origin.url}/gen/a.mp4?size=1000` });
     const first = await ok(alt.cincopa, 'asset.upload_from_url_get_status', { status_id: String(status_id) });
     expect(first).toMatchObject({ status: 'pending', progress: 0, file_size_bytes: -1 });
