@@ -5,7 +5,9 @@
 // item whose membership is uncertain — an add was sent but its outcome not saved (a crash,
 // a lost answer), or the asset was found at the platform rather than uploaded now — is checked
 // against the gallery's member list before it is added. The list is read once per run, only
-// when such an item turns up, and kept up to date with the run's own adds.
+// when such an item turns up, kept up to date with the run's own adds, and read again after an
+// add whose outcome is unknown (for a very large gallery that costs a full listing per lost
+// answer — the price of never adding twice where the platform may keep doubles).
 
 import { PermanentError } from '../../core/errors.ts';
 import type { BatchMember, BatchOutcome } from '../types.ts';
@@ -60,6 +62,9 @@ export class GalleryPlacement {
         for (const index of indexes) await this.#add([index], batch, outcomes, placed, signal);
         return;
       }
+      // The add may have happened (an answer lost in flight): a member list read before it is
+      // stale for these rids, so the next uncertain item reads the list again.
+      if (!(error instanceof PermanentError)) this.#members = undefined;
       for (const index of indexes) outcomes[index] = { error };
     }
   }
