@@ -110,6 +110,12 @@ export interface RunLockHolder {
   pid: number;
   host: string;
   since: number;
+  /**
+   * When the holder process started, in the kernel's own clock (Linux: /proc/<pid>/stat field
+   * 22), so a later process that happens to get the same pid is not taken for the holder.
+   * Absent where the platform does not tell, and in locks written by older versions.
+   */
+  startTime?: string;
 }
 
 export interface ItemFilter {
