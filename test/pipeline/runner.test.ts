@@ -96,13 +96,16 @@ describe('runner', () => {
     expect(target.calls.get('doomed')).toBe(4);
   });
 
-  it('fails a permanent error at once', async () => {
-    const store = await ledgerWith(['bad']);
-    const target = scriptedTarget(() => {
+  it('fails a permanent error at once, counting the attempt that failed', async () => {
+    const store = await ledgerWith(['bad', 'late']);
+    const target = scriptedTarget((item, call) => {
+      if (item.key === 'late' && call === 1) throw new RetryableError('net', 'reset');
       throw new PermanentError('source', 'HTTP 404 fetching the source');
     });
     await runner(store, target).run();
-    expect(await store.get('bad')).toMatchObject({ state: 'failed', attempts: 0, lastError: 'HTTP 404 fetching the source', errorClass: 'permanent:source' });
+    expect(await store.get('bad')).toMatchObject({ state: 'failed', attempts: 1, lastError: 'HTTP 404 fetching the source', errorClass: 'permanent:source' });
+    // One retried attempt, then the one that failed for good: two, as the report should say.
+    expect(await store.get('late')).toMatchObject({ state: 'failed', attempts: 2, errorClass: 'permanent:source' });
   });
 
   it('pauses the whole target on a 429 for Retry-After, spending no attempts', async () => {
