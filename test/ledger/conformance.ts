@@ -55,12 +55,13 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       await planned(store, [item('ok')]);
       await finish(store, 'ok');
       const result = await planned(store, [
-        { key: 'ok', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
-        { key: 'bad', origin: 'm.csv:3', reason: 'm.csv:3: the source is empty' },
+        { key: 'ok', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
+        { key: 'bad', source: 'javascript:alert(1)', origin: 'm.csv:3', reason: 'm.csv:3: the source is not an http(s) URL' },
       ]);
       expect(result).toMatchObject({ rejected: 2, added: 0 });
       expect((await store.get('ok'))!.state).toBe('done');
-      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', lastError: 'm.csv:3: the source is empty', errorClass: 'rejected' });
+      // The row's source is kept as written, so the failed-only report shows what to fix.
+      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', source: 'javascript:alert(1)', lastError: 'm.csv:3: the source is not an http(s) URL', errorClass: 'rejected' });
       expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
     });
 
@@ -90,14 +91,14 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       await planned(store, [item('busy')]);
       await store.claim('w', 1, 60_000);
       await store.transition('busy', 'w', { state: 'submitted', remote: { statusId: 'S1' } });
-      const result = await planned(store, [{ key: 'busy', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      const result = await planned(store, [{ key: 'busy', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       expect(result).toMatchObject({ rejected: 1, duplicates: 0 });
       expect((await store.get('busy'))!).toMatchObject({ state: 'submitted', remote: { statusId: 'S1' }, source: 'https://cdn.example.com/busy.mp4' });
     });
 
     it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
       const store = await makeStore();
-      await planned(store, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      await planned(store, [{ key: 'fixed', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       const result = await planned(store, [item('fixed')], 'ignore');
       expect(result).toMatchObject({ added: 0, changed: 1 });
       expect((await store.get('fixed'))!).toMatchObject({ state: 'pending', lastError: null, errorClass: null, source: 'https://cdn.example.com/fixed.mp4' });

@@ -49,4 +49,16 @@ describe('reports', () => {
     expect(formatStatus(await store.stats(), 'job')).toContain('job job: 3/3 finished (100%)');
     await store.close();
   });
+
+  it('carries the source of a rejected row into the failed-only report', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-report-'));
+    const manifest = path.join(dir, 'in.csv');
+    writeFileSync(manifest, 'id,url\ngood,https://x.example/good.mp4\nodd,ftp://x.example/odd.mp4\n');
+    const store = openSqliteLedger(path.join(dir, 'l.sqlite'));
+    await store.migrate();
+    await planManifest(store, { type: 'csv', path: manifest, columns: { key: 'id', source: 'url' } }, { policy: 'reupload' });
+    const failed = await capture((out) => writeReport(store, out, { format: 'csv', onlyFailed: true, remoteId }));
+    expect(failed.split('\n')[1]).toMatch(/^odd,ftp:\/\/x\.example\/odd\.mp4,failed,/);
+    await store.close();
+  });
 });

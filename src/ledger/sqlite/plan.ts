@@ -70,8 +70,8 @@ export class SqlitePlanner {
     );
     this.#reject = db.prepare(
       `INSERT INTO items (key, source, fields, origin, state, last_error, error_class, created_at, updated_at, finished_at, plan_generation)
-       VALUES (?, '', '{}', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', source = '', fields = '{}',
+       VALUES (?, ?, '{}', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', source = excluded.source, fields = '{}',
          origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
        WHERE items.state IN ('pending', 'failed')`,
     );
@@ -118,7 +118,9 @@ export class SqlitePlanner {
   }
 
   /**
-   * A row the manifest rejected becomes a failed item with its reason, unless its key was seen
+   * A row the manifest rejected becomes a failed item with its reason and its source as written
+   * (for the report; a rejected item is never compared by content: its corrected row always
+   * replaces it, see #planOne and the re-plan chunk's error_class test), unless its key was seen
    * earlier in this plan (a duplicate: the first sighting stands), or its item is finished or in
    * flight: it stays done, or finishes what it started, and the row still counts as rejected.
    */
@@ -130,7 +132,7 @@ export class SqlitePlanner {
       return;
     }
     if (existing && !NOT_STARTED.has(existing.state)) this.#stamp.run(generation, row.key);
-    else this.#reject.run(row.key, row.origin, row.reason, now, now, now, generation);
+    else this.#reject.run(row.key, row.source, row.origin, row.reason, now, now, now, generation);
     counts.rejected++;
   }
 
