@@ -21,6 +21,7 @@ import {
 } from '../types.ts';
 import type { PlanBatch } from '../planBatch.ts';
 import { applyMigrations } from './migrate.ts';
+import { privateLedgerFile } from './paths.ts';
 import { toRecord, type ItemRow } from './rows.ts';
 import { SqlitePlanner } from './plan.ts';
 import { transitionSql } from './transition.ts';
@@ -40,6 +41,7 @@ class SqliteLedger implements LedgerStore {
   #planner: SqlitePlanner | undefined;
 
   constructor(file: string, durability: LedgerDurability) {
+    privateLedgerFile(file);
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   }
