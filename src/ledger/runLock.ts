@@ -49,6 +49,12 @@ export async function acquireRunLock(ledgerPath: string): Promise<RunLock> {
   throw new UsageError(`${file}: could not take the job's run lock (another run is starting at the same moment). Fix: try again.`);
 }
 
+/** The holder of a job's run lock while that run is alive (for `status`'s rate); else undefined. */
+export function liveRunHolder(ledgerPath: string): RunLockHolder | undefined {
+  const holder = readHolder(`${ledgerPath}.lock`);
+  return holder && isAlive(holder) ? holder : undefined;
+}
+
 function lock(file: string, holder: RunLockHolder, tookOverFrom: RunLockHolder | undefined): RunLock {
   let released = false;
   return {

@@ -115,6 +115,7 @@ export interface LedgerStats {
   /** Items finished (done/skipped/failed) in the last `windowMs`, for rate and ETA. */
   recentlyFinished: number;
   windowMs: number;
+  /** Failed items grouped by error class and message shape (errorGroups.ts), largest first. */
   topErrors: { errorClass: string; count: number; example: string }[];
   bytesDone: number;
 }

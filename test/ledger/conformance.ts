@@ -178,7 +178,33 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       const stats = await store.stats();
       expect(stats).toMatchObject({ total: 4, recentlyFinished: 3, bytesDone: 1000 });
       expect(stats.counts).toMatchObject({ done: 1, failed: 2, pending: 1 });
-      expect(stats.topErrors[0]).toMatchObject({ errorClass: 'permanent:source', count: 2 });
+      expect(stats.topErrors).toEqual([
+        { errorClass: 'permanent:source', count: 1, example: 'HTTP 404' },
+        { errorClass: 'permanent:source', count: 1, example: 'HTTP 410' },
+      ]);
+    });
+
+    // A target may give one class to failures of different causes (every failed fetch, say): a
+    // group's example must describe every item counted in it, so groups are class and message
+    // shape — the message without what varies per item (its manifest line, URLs, long numbers).
+    it('groups top errors by class and message shape, so no example speaks for items that failed otherwise', async () => {
+      const store = await makeStore();
+      const keys = ['r1', 'r2', 'r3', 'n1', 'n2', 'm1', 'm2'];
+      await planned(store, keys.map((key) => item(key)));
+      await store.claim('w', keys.length, 60_000);
+      const fail = (key: string, errorClass: string, lastError: string) => store.transition(key, 'w', { state: 'failed', errorClass, lastError, finishedAt: Date.now() });
+      await fail('r1', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('r2', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('r3', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('n1', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: source answered 404');
+      await fail('n2', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: source answered 404');
+      await fail('m1', 'rejected', 'in.csv:2: the source column "url" is empty');
+      await fail('m2', 'rejected', 'in.csv:31: the source column "url" is empty');
+      expect((await store.stats()).topErrors).toEqual([
+        { errorClass: 'permanent:cincopa:fetch-failed', count: 3, example: expect.stringContaining('ECONNREFUSED') },
+        { errorClass: 'permanent:cincopa:fetch-failed', count: 2, example: 'cincopa could not fetch the source: source answered 404' },
+        { errorClass: 'rejected', count: 2, example: expect.stringMatching(/^in\.csv:\d+: the source column "url" is empty$/) },
+      ]);
     });
 
     it('iterates in key order, filtered, across pages', async () => {
