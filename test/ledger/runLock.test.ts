@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.ts';
 import { acquireRunLock } from '../../src/ledger/runLock.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const ledger = (): string => path.join(mkdtempSync(path.join(tmpdir(), 'ferry-lock-')), 'job.sqlite');
 
@@ -88,10 +89,3 @@ function procState(pid: number): string | undefined {
   }
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
