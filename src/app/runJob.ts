@@ -8,11 +8,13 @@ import { openSqliteLedger } from '../ledger/sqlite/store.ts';
 import { acquireRunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
 import { planManifest } from '../plan/planner.ts';
+import { retryTransient } from '../pipeline/retryTransient.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
 import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { ProgressReporter } from './progress.ts';
-import { targetFor } from './targetFor.ts';
+import { prepareRetry, targetFor } from './targetFor.ts';
+import type { RunHooks } from '../targets/types.ts';
 
 export interface RunJobResult {
   exitCode: ExitCode;
@@ -72,7 +74,15 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     log.info({ ...plan, ms: planMs }, 'planned');
     if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
-    await target.prepare(planAbort.signal);
+    const hooks: RunHooks = {
+      expedite: (keys) =>
+        void store.expedite(keys).then(
+          (changed) => changed > 0 && runner?.wake(),
+          (error: unknown) => log.warn({ err: error }, 'could not expedite items'),
+        ),
+      itemsIn: (state) => store.iterate({ states: [state] }),
+    };
+    await retryTransient(() => target.prepare(planAbort.signal, hooks), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal: planAbort.signal });
     const progress = new ProgressReporter(log, ctx.job.name);
     runner = new Runner({
       store,

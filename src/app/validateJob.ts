@@ -18,7 +18,8 @@ import { planManifest } from '../plan/planner.ts';
 import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
-import { registrationOf, targetFor } from './targetFor.ts';
+import { prepareRetry, registrationOf, targetFor } from './targetFor.ts';
+import { retryTransient } from '../pipeline/retryTransient.ts';
 
 export interface ValidateOptions {
   offline: boolean;
@@ -63,7 +64,9 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
 
   let sourceProblems = 0;
   if (prober) {
-    const findings = target ? await target.check(AbortSignal.timeout(60_000)) : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
+    const findings = target
+      ? await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` })
+      : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
     for (const finding of findings) lines.push(`target: ${finding}`);
     await prober.done();
     sourceProblems = prober.problems.length;

@@ -16,6 +16,8 @@ Exit codes:
   1    finished, but some items failed (see ferry report <job> --only failed)
   2    usage, config, job or manifest error (nothing was uploaded for a file-level problem)
   3    the platform refused the credentials
+  70   internal defect in ferry (please report it)
+  75   platform unavailable before any item could run; nothing lost, run again later
   130  interrupted; state is saved, run the same command again to continue
 
 Examples:
@@ -103,10 +105,16 @@ program
   .description('start the local Cincopa and Cintoo emulators and print their URLs and credentials')
   .option('--port <n>', 'first port: cincopa, origin, cintoo, azurite use n, n+1, n+2, n+3', parsePositiveInt, 4710)
   .option('--faults <file>', 'JSON fault profile (array of rules) to load at start')
-  .option('--processing-ms <ms>', 'Cincopa processing time after a fetch', parseNonNegativeInt, 300)
-  .addOption(new Option('--failure-style <style>', 'how Cincopa reports failures').choices(['http', 'success-false']).default('http'))
+  .addOption(new Option('--cincopa-dialect <dialect>', 'which variant of every unknown Cincopa answer to give (alt: the other side of each)').choices(['classic', 'alt']).default('classic'))
+  .option('--processing-ms <ms>', 'Cincopa processing time after a fetch (default 300)', parseNonNegativeInt)
+  .addOption(new Option('--failure-style <style>', "how Cincopa reports failures (default: the dialect's, http for classic)").choices(['http', 'success-false']))
+  .addOption(new Option('--auth-style <style>', "how Cincopa reports a refused token (default: the dialect's, http for classic)").choices(['http', 'success-false']))
+  .option('--cincopa-set <key=value>', 'any other Cincopa setting (README "The sandbox"), value as JSON or text; repeatable', collect, [])
   .option('--origin-root <dir>', 'folder the origin server serves real files from')
-  .addHelpText('after', '\nExamples:\n  ferry sandbox\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  ferry sandbox\n  ferry sandbox --cincopa-dialect alt\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cincopa-set referenceMatch=substring --cincopa-set galleryDoubles=dedupe',
+  )
   .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
 
 program
@@ -119,6 +127,10 @@ function parsePositiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
   return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseNonNegativeInt(value: string): number {

@@ -16,6 +16,9 @@ export const runnerSchema = z
     leaseMs: positiveInt().default(60_000).describe('How long a claimed item stays leased without a heartbeat. A restart on the same machine reclaims a crashed run\'s items at once.'),
     backoffBaseMs: positiveInt().default(1_000).describe('First retry delay; doubles each attempt, with jitter.'),
     backoffMaxMs: positiveInt().default(5 * 60 * 1000).describe('Longest retry delay.'),
+    prepareTimeoutMs: durationMs()
+      .default(5 * 60 * 1000)
+      .describe('How long ferry retries transient errors (5xx, 429, timeouts, refused connections) of the calls made before the first item — credentials, gallery or work zone — before it exits 75: platform unavailable, nothing lost, run again later.'),
     progressIntervalMs: positiveInt().default(10_000).describe('How often a progress line is logged when stderr is not a terminal.'),
   })
   .describe('How the runner drives items. A job file may override any of these under its own "runner" key.');

@@ -176,6 +176,11 @@ export interface LedgerStore {
    * for those leases to expire would only delay the restart. Returns how many were freed.
    */
   releaseAllLeases(): Promise<number>;
+  /**
+   * Make these unfinished, unleased items claimable now (a webhook said their wait is over).
+   * Returns how many changed.
+   */
+  expedite(keys: string[]): Promise<number>;
   /** Earliest `notBefore` among claimable-later items, or null when none wait. */
   nextWakeAt(): Promise<number | null>;
 
@@ -183,6 +188,11 @@ export interface LedgerStore {
   stats(windowMs?: number, now?: number): Promise<LedgerStats>;
   /** Stream items in key order (for reports), never all at once in memory. */
   iterate(filter?: ItemFilter): AsyncIterable<ItemRecord>;
+  /**
+   * How many items other than `exceptKey` have a source whose last path segment is `fileName`
+   * (an URL's query string ignored). A full scan: for rare questions (adopting an orphan), not hot paths.
+   */
+  countWithSourceName(fileName: string, exceptKey: string): Promise<number>;
   /** failed → pending (attempts reset, error kept in history). Returns how many. */
   retryFailed(): Promise<number>;
 

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { RunnerSettings } from '../config/schema.ts';
 import type { SecretRegistry } from '../log/redact.ts';
 import type { Sandbox, SandboxServiceName } from '../sandbox/index.ts';
+import type { RequestBudget } from './requestBudget.ts';
 import type { Target, TargetCapabilities } from './types.ts';
 
 /** A credential a target needs: read from `env` first, else from its config section's `key`. */
@@ -45,6 +46,8 @@ export interface TargetDeps<Section, Spec> {
   secrets: SecretRegistry;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** A request budget shared beyond this process (a fleet on one ledger); else the target makes its own from its config. */
+  requestBudget?: RequestBudget;
 }
 
 export interface TargetRegistration<Section = unknown, Spec extends { type: string } = { type: string }, Remote extends object = Record<string, unknown>> {

@@ -116,6 +116,17 @@ class SqliteLedger implements LedgerStore {
     return Number(this.#statement('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL').run().changes);
   }
 
+  async expedite(keys: string[]): Promise<number> {
+    let changed = 0;
+    for (let start = 0; start < keys.length; start += 500) {
+      const chunk = keys.slice(start, start + 500);
+      changed += Number(
+        this.#statement(`UPDATE items SET not_before = 0 WHERE key IN (${chunk.map(() => '?').join(', ')}) AND ${UNFINISHED} AND lease_owner IS NULL AND not_before > 0`).run(...chunk).changes,
+      );
+    }
+    return changed;
+  }
+
   async nextWakeAt(): Promise<number | null> {
     const now = Date.now();
     const row = this.#statement(
@@ -170,6 +181,18 @@ class SqliteLedger implements LedgerStore {
     }
   }
 
+  async countWithSourceName(fileName: string, exceptKey: string): Promise<number> {
+    // A URL names the file percent-encoded; LIKE is case-insensitive for ASCII, which can only overcount.
+    const names = [...new Set([fileName, encodeURIComponent(fileName)])].map(likeEscape);
+    const clauses = names.map(() => `source LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\'`).join(' OR ');
+    const row = this.#statement(`SELECT COUNT(*) AS n FROM items WHERE key <> ? AND (source = ? OR ${clauses})`).get(
+      exceptKey,
+      fileName,
+      ...names.flatMap((name) => [`%/${name}`, `%/${name}?%`]),
+    ) as { n: number };
+    return row.n;
+  }
+
   async retryFailed(): Promise<number> {
     // Rejected manifest rows stay failed: only a corrected manifest (re-planned) can fix them.
     // started_at is cleared so the retried item gets a whole new time budget.
@@ -185,6 +208,11 @@ class SqliteLedger implements LedgerStore {
     if (this.#db.isOpen) this.#db.close();
   }
 
+}
+
+/** A LIKE pattern that matches `text` literally. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 const STATES: readonly ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'described', 'registered', 'placed', 'done', 'skipped', 'failed'];

@@ -6,17 +6,33 @@ import { z } from 'zod';
 import { durationMs, positiveInt } from '../../config/fields.ts';
 import { requireSecret } from '../../config/secrets.ts';
 import { defineTarget } from '../registration.ts';
+import { requestBudget } from '../requestBudget.ts';
 import { CINCOPA_FIELD_LIMITS } from './fieldLimits.ts';
 import { cincopaRemoteSchema } from './remote.ts';
-import { createCincopaTarget } from './target.ts';
+import { CINCOPA_CAPABILITIES, createCincopaTarget } from './target.ts';
 
 const configSchema = z
   .strictObject({
     apiUrl: z.url().default('https://api.cincopa.com/v2').describe('Base URL of the Cincopa REST API v2.'),
     apiToken: z.string().min(1).optional().describe('Cincopa API token. Prefer the environment variable CINCOPA_API_TOKEN; never commit a token.'),
     requestTimeoutMs: positiveInt().default(30_000).describe('Timeout of one API request.'),
-    pollIntervalMs: positiveInt().default(2_000).describe('How often asset.upload_from_url_get_status is polled while Cincopa fetches a source.'),
+    pollIntervalMs: positiveInt().default(1_000).describe('First wait before asset.upload_from_url_get_status is asked how a fetch is doing; each later wait is 1.5 times longer (with jitter), up to pollMaxIntervalMs.'),
+    pollMaxIntervalMs: positiveInt().default(60_000).describe('Longest wait between two status polls of one fetch. With the defaults a fetch that takes 30 s costs about 7 polls, one that takes 10 min about 19.'),
     processingTimeoutMs: positiveInt().default(2 * 60 * 60 * 1000).describe('How long Cincopa may take to fetch and process one source before ferry aborts it and fails the item.'),
+    galleryBatchSize: positiveInt().max(500).default(50).describe('Assets added to the gallery per gallery.add_item call (comma-joined rids).'),
+    requestsPerSecond: z.number().nonnegative().default(0).describe('Most requests per second to Cincopa, API calls and upload chunks together (0 = no limit). A 429 pauses the run on top of this.'),
+    legacyReferenceIds: z.boolean().default(false).describe('Also look for assets labelled by ferry 0.1 (reference id ferry:<job>:<key> without the closing ";"). Set it when re-running, with a fresh ledger, a job first uploaded by ferry 0.1.'),
+    webhook: z
+      .strictObject({
+        publicUrl: z.url().describe('URL at which Cincopa can reach this ferry process (through your proxy or load balancer); registered with webhook.set for the run and removed after it.'),
+        listen: z
+          .string()
+          .regex(/^[^:]*:\d+$/, 'use host:port, e.g. 0.0.0.0:8787')
+          .default('0.0.0.0:8787')
+          .describe('Local address the webhook receiver listens on (host:port).'),
+      })
+      .optional()
+      .describe('Complete upload_from_url items from Cincopa webhook deliveries (asset.uploaded) instead of polling; polls continue as a slow fallback. Omit to poll.'),
     chunkSizeBytes: positiveInt().default(50 * 1024 * 1024).describe("Chunk size of direct uploads (Cincopa's own uploader uses 50 MB)."),
     submitGraceMs: durationMs()
       .default(5 * 60 * 1000)
@@ -49,7 +65,7 @@ const apiTokenSecret = { key: 'apiToken', env: 'CINCOPA_API_TOKEN', label: 'Cinc
 export const cincopaRegistration = defineTarget({
   type: 'cincopa',
   title: 'Cincopa',
-  capabilities: { resumableUpload: true, idempotencyLookup: true },
+  capabilities: CINCOPA_CAPABILITIES,
   configSchema,
   jobSchema,
   secrets: [apiTokenSecret],
@@ -76,11 +92,15 @@ export const cincopaRegistration = defineTarget({
       mode: deps.spec.mode,
       jobName: deps.job.name,
       gallery: deps.spec.gallery,
-      pollIntervalMs: section.pollIntervalMs,
+      poll: { firstMs: section.pollIntervalMs, maxMs: Math.max(section.pollIntervalMs, section.pollMaxIntervalMs), factor: 1.5, jitter: 0.1 },
       processingTimeoutMs: section.processingTimeoutMs,
       chunkSizeBytes: section.chunkSizeBytes,
       submitGraceMs: section.submitGraceMs,
       requestTimeoutMs: section.requestTimeoutMs,
+      legacyReferenceIds: section.legacyReferenceIds,
+      galleryBatchSize: section.galleryBatchSize,
+      webhook: section.webhook,
+      budget: deps.requestBudget ?? requestBudget(section.requestsPerSecond),
       secrets: deps.secrets,
       log: deps.log.child({ target: 'cincopa' }),
     });
@@ -94,6 +114,7 @@ export const cincopaRegistration = defineTarget({
       apiToken: sandbox.cincopa.apiToken,
       // Emulator processing is quick; poll accordingly so the demo is snappy.
       pollIntervalMs: Math.min(section.pollIntervalMs, 200),
+      pollMaxIntervalMs: Math.min(section.pollMaxIntervalMs, 1_000),
     }),
     describeContents(sandbox) {
       const { cincopa } = sandbox.inventory();

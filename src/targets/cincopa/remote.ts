@@ -8,8 +8,10 @@ export const cincopaRemoteSchema = z.looseObject({
   statusId: z.string().optional(),
   submittedAt: z.number().optional(),
   /** Set just before upload_from_url is sent: a lost answer may still have started a fetch. */
-  submitIntentAt: z.number().optional(),
+  submitIntentAt: z.number().nullish(),
   progress: z.number().nullable().optional(),
+  /** get_status calls so far: the poll schedule backs off with it. */
+  polls: z.number().optional(),
   /** The asset, once Cincopa has it. */
   rid: z.string().optional(),
   /** The asset was found by its reference id, not uploaded by this run: the item ends `skipped`. */
@@ -20,6 +22,12 @@ export const cincopaRemoteSchema = z.looseObject({
   uploadUrl: z.string().optional(),
   uniqueId: z.string().optional(),
   offset: z.number().optional(),
+  /** Upload URLs the endpoint refused for this file so far (each refusal restarts it with a new one). */
+  urlRestarts: z.number().optional(),
+  /** Set before the last chunk goes out: its answer (with the rid) may be lost. */
+  finalChunkAt: z.number().nullish(),
+  /** Set before gallery.add_item: after a crash, membership is checked before adding again. */
+  placeIntentAt: z.number().nullish(),
   /** Gallery the asset was placed in. */
   fid: z.string().optional(),
 });
