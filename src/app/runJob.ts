@@ -58,7 +58,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     const plan = await planManifest(store, manifest, {
       policy: ctx.job.job.changePolicy,
       signal: planAbort.signal,
-      onDuplicate: (key, origin) => log.warn({ key, origin }, 'duplicate key in the manifest: processed once'),
+      onDuplicate: (key, origin, conflict) => log.warn({ key, origin, ...conflict }, conflict ? 'conflicting repeat of a key in the manifest: ignored, the first row stands' : 'duplicate key in the manifest: processed once'),
       // A big manifest takes a while: say how far planning has got, as often as run progress.
       onProgress: (counts) => {
         if (performance.now() - lastProgress < ctx.job.runner.progressIntervalMs) return;

@@ -74,7 +74,9 @@ program
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .addHelpText(
     'after',
-    '\nA failed-only CSV is a valid manifest (columns key, source): feed it to a new job to redo just those.\n\nExamples:\n  ferry report jobs/migration.json > report.csv\n  ferry report jobs/migration.json --only failed -o failed.csv\n  ferry report jobs/migration.json --format json',
+    '\nA failed-only CSV is a valid manifest (columns key, source): feed it to a new job to redo just those.\n' +
+      "Cells a spreadsheet would run as formulas (= + - @ tab CR) get a leading ' (removed again when ferry reads the report back);\n" +
+      'signed URLs are written with their query string masked (?***): such items need a fresh URL from their origin.\n\nExamples:\n  ferry report jobs/migration.json > report.csv\n  ferry report jobs/migration.json --only failed -o failed.csv\n  ferry report jobs/migration.json --format json',
   )
   .action(async (job: string, options) => (await import('./commands/report.ts')).reportCommand(job, options));
 
@@ -92,7 +94,7 @@ program
   .description('check config, job, manifest rows, credentials, target and sources without uploading anything')
   .argument('<job>', 'job file')
   .addOption(configOption())
-  .option('--offline', 'check files only; do not contact the platform or the sources')
+  .option('--offline', 'check files only (config, job, every manifest row): contact nothing, need no token')
   .option('--sources <n>', 'how many sources to probe for reachability (0 = all)', parseNonNegativeInt, 50)
   .option('--sandbox', 'validate against the in-process emulators (as run --sandbox would use)')
   .addHelpText('after', '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL')

@@ -1,6 +1,8 @@
 // Renders config.example.json from the schema: every key with its description as a comment
 // and its default as the value. Optional secrets are shown commented out, so copying the
-// example never puts a placeholder token into use.
+// example never puts a placeholder token into use; so is an optional section without a default
+// (e.g. cincopa.webhook), whose required keys have no value to show: the example must parse to
+// exactly the defaults.
 
 import { z } from 'zod';
 import { TARGETS } from '../targets/registry.ts';
@@ -11,6 +13,7 @@ interface JsonSchemaNode {
   default?: unknown;
   type?: string;
   properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
   enum?: unknown[];
 }
 
@@ -36,7 +39,9 @@ function renderObject(node: JsonSchemaNode, _name: string, depth: number): strin
     if (child.description) out.push(`${inner}// ${child.description}${choices}`);
     if (child.type === 'object' && child.properties) {
       const nested = renderObject(child, key, depth + 1);
-      out.push(`${inner}${JSON.stringify(key)}: ${nested[0]!.trimStart()}`, ...nested.slice(1, -1), `${nested.at(-1)}${comma}`);
+      const lines = [`${inner}${JSON.stringify(key)}: ${nested[0]!.trimStart()}`, ...nested.slice(1, -1), `${nested.at(-1)}${comma}`];
+      const optional = child.default === undefined && !(node.required ?? []).includes(key);
+      out.push(...(optional ? lines.map((line) => `${inner}// ${line.slice(inner.length)}`) : lines));
     } else if (child.default === undefined) {
       out.push(`${inner}// ${JSON.stringify(key)}: ${JSON.stringify(placeholder(key))}${comma}`);
     } else {

@@ -127,7 +127,8 @@ async function handleStepError(item: ItemRecord, error: unknown, ctx: DriveConte
     reactAtOnce(error, item.attempts, ctx);
     return ctx.store.transition(item.key, ctx.owner, { lastError: message, errorClass: `auth:${error.code}`, releaseLease: true });
   }
-  if (error instanceof PermanentError) return fail(item, ctx, `permanent:${error.code}`, message);
+  // The attempt that failed for good is an attempt: `attempts` says how often the item was tried.
+  if (error instanceof PermanentError) return fail({ ...item, attempts: item.attempts + 1 }, ctx, `permanent:${error.code}`, message);
   if (error instanceof RateLimitedError) {
     // Rate limiting is the platform's pace, not the item's fault: no attempt is spent, the
     // whole target waits, and the item's time budget still bounds the total.

@@ -55,12 +55,13 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       await planned(store, [item('ok')]);
       await finish(store, 'ok');
       const result = await planned(store, [
-        { key: 'ok', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
-        { key: 'bad', origin: 'm.csv:3', reason: 'm.csv:3: the source is empty' },
+        { key: 'ok', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
+        { key: 'bad', source: 'javascript:alert(1)', origin: 'm.csv:3', reason: 'm.csv:3: the source is not an http(s) URL' },
       ]);
       expect(result).toMatchObject({ rejected: 2, added: 0 });
       expect((await store.get('ok'))!.state).toBe('done');
-      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', lastError: 'm.csv:3: the source is empty', errorClass: 'rejected' });
+      // The row's source is kept as written, so the failed-only report shows what to fix.
+      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', source: 'javascript:alert(1)', lastError: 'm.csv:3: the source is not an http(s) URL', errorClass: 'rejected' });
       expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
     });
 
@@ -90,14 +91,14 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       await planned(store, [item('busy')]);
       await store.claim('w', 1, 60_000);
       await store.transition('busy', 'w', { state: 'submitted', remote: { statusId: 'S1' } });
-      const result = await planned(store, [{ key: 'busy', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      const result = await planned(store, [{ key: 'busy', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       expect(result).toMatchObject({ rejected: 1, duplicates: 0 });
       expect((await store.get('busy'))!).toMatchObject({ state: 'submitted', remote: { statusId: 'S1' }, source: 'https://cdn.example.com/busy.mp4' });
     });
 
     it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
       const store = await makeStore();
-      await planned(store, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      await planned(store, [{ key: 'fixed', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       const result = await planned(store, [item('fixed')], 'ignore');
       expect(result).toMatchObject({ added: 0, changed: 1 });
       expect((await store.get('fixed'))!).toMatchObject({ state: 'pending', lastError: null, errorClass: null, source: 'https://cdn.example.com/fixed.mp4' });
@@ -177,7 +178,33 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       const stats = await store.stats();
       expect(stats).toMatchObject({ total: 4, recentlyFinished: 3, bytesDone: 1000 });
       expect(stats.counts).toMatchObject({ done: 1, failed: 2, pending: 1 });
-      expect(stats.topErrors[0]).toMatchObject({ errorClass: 'permanent:source', count: 2 });
+      expect(stats.topErrors).toEqual([
+        { errorClass: 'permanent:source', count: 1, example: 'HTTP 404' },
+        { errorClass: 'permanent:source', count: 1, example: 'HTTP 410' },
+      ]);
+    });
+
+    // A target may give one class to failures of different causes (every failed fetch, say): a
+    // group's example must describe every item counted in it, so groups are class and message
+    // shape — the message without what varies per item (its manifest line, URLs, long numbers).
+    it('groups top errors by class and message shape, so no example speaks for items that failed otherwise', async () => {
+      const store = await makeStore();
+      const keys = ['r1', 'r2', 'r3', 'n1', 'n2', 'm1', 'm2'];
+      await planned(store, keys.map((key) => item(key)));
+      await store.claim('w', keys.length, 60_000);
+      const fail = (key: string, errorClass: string, lastError: string) => store.transition(key, 'w', { state: 'failed', errorClass, lastError, finishedAt: Date.now() });
+      await fail('r1', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('r2', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('r3', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('n1', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: source answered 404');
+      await fail('n2', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: source answered 404');
+      await fail('m1', 'rejected', 'in.csv:2: the source column "url" is empty');
+      await fail('m2', 'rejected', 'in.csv:31: the source column "url" is empty');
+      expect((await store.stats()).topErrors).toEqual([
+        { errorClass: 'permanent:cincopa:fetch-failed', count: 3, example: expect.stringContaining('ECONNREFUSED') },
+        { errorClass: 'permanent:cincopa:fetch-failed', count: 2, example: 'cincopa could not fetch the source: source answered 404' },
+        { errorClass: 'rejected', count: 2, example: expect.stringMatching(/^in\.csv:\d+: the source column "url" is empty$/) },
+      ]);
     });
 
     it('iterates in key order, filtered, across pages', async () => {

@@ -20,7 +20,9 @@ import {
   type PlanBatchResult,
 } from '../types.ts';
 import type { PlanBatch } from '../planBatch.ts';
+import { ERROR_TALLY_LIMIT, topErrorGroups, type ErrorTally } from '../errorGroups.ts';
 import { applyMigrations } from './migrate.ts';
+import { privateLedgerFile } from './paths.ts';
 import { toRecord, type ItemRow } from './rows.ts';
 import { SqlitePlanner } from './plan.ts';
 import { transitionSql } from './transition.ts';
@@ -40,6 +42,7 @@ class SqliteLedger implements LedgerStore {
   #planner: SqlitePlanner | undefined;
 
   constructor(file: string, durability: LedgerDurability) {
+    privateLedgerFile(file);
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   }
@@ -148,16 +151,19 @@ class SqliteLedger implements LedgerStore {
       if (row.state === 'done') bytesDone = row.b;
     }
     const recent = this.#statement('SELECT COUNT(*) AS n FROM items WHERE finished_at >= ?').get(now - windowMs) as { n: number };
-    const topErrors = this.#statement(
-      `SELECT error_class AS errorClass, COUNT(*) AS count, MAX(last_error) AS example
-       FROM items WHERE state = 'failed' GROUP BY error_class ORDER BY count DESC LIMIT 5`,
-    ).all() as { errorClass: string | null; count: number; example: string | null }[];
+    const tallies = this.#statement(
+      // A rejected row's reason starts with its origin (file:line): without it, a hundred thousand
+      // rows rejected for one reason are one tally, not a hundred thousand.
+      `SELECT error_class AS errorClass, COUNT(*) AS count, MIN(last_error) AS example,
+         CASE WHEN substr(last_error, 1, length(origin) + 2) = origin || ': ' THEN substr(last_error, length(origin) + 3) ELSE last_error END AS message
+       FROM items WHERE state = 'failed' GROUP BY error_class, message ORDER BY count DESC LIMIT ${ERROR_TALLY_LIMIT}`,
+    ).all() as unknown as ErrorTally[];
     return {
       counts,
       total,
       recentlyFinished: recent.n,
       windowMs,
-      topErrors: topErrors.map((entry) => ({ errorClass: entry.errorClass ?? 'unknown', count: entry.count, example: entry.example ?? '' })),
+      topErrors: topErrorGroups(tallies),
       bytesDone,
     };
   }
