@@ -48,7 +48,7 @@ export async function poll(run: CincopaRun, item: ItemRecord, ctx: StepContext):
   const body = await run.client.call('asset.upload_from_url_get_status', { status_id: statusId }, ctx.signal);
   const status = readUploadStatus(body);
   const polls = (remote.polls ?? 0) + 1;
-  if (status.state === 'failed') throw new PermanentError('cincopa:fetch-failed', `cincopa could not fetch the source: ${status.message || status.status || 'no reason given'}`);
+  if (status.state === 'failed') return fetchFailed(run, item, ctx, status.message || status.status || 'no reason given');
   if (status.state === 'done') {
     if (status.rid) return { state: 'fetched', remote: { rid: status.rid, polls }, bytes: status.size ?? status.bytes ?? undefined };
     // Finished, but the answer names no asset: find it rather than poll for hours.
@@ -61,6 +61,30 @@ export async function poll(run: CincopaRun, item: ItemRecord, ctx: StepContext):
     throw new PermanentError('cincopa:processing-timeout', `cincopa was still fetching/processing after ${Math.round(waited / 1000)} s; aborted`);
   }
   return { state: 'submitted', remote: { progress: status.progressPercent, polls }, againAfterMs: nextPollDelay(polls, run.settings.poll) };
+}
+
+/** Fetches a source may fail for a passing reason before the item fails for good. */
+export const MAX_FETCH_ATTEMPTS = 3;
+
+/**
+ * Cincopa could not fetch the source. When its reason reads as passing (the source's server
+ * reset, refused or timed out the connection, or answered 5xx/429) the item is submitted
+ * again after a backoff, up to MAX_FETCH_ATTEMPTS fetches; a definite answer (404, 403, a file
+ * Cincopa cannot read) fails it at once, its class naming the source's HTTP status when known.
+ */
+function fetchFailed(run: CincopaRun, item: ItemRecord, ctx: StepContext, reason: string): StepResult {
+  const remote = remoteOf(item);
+  const fetches = (remote.fetchFailures ?? 0) + 1;
+  const httpStatus = /\bHTTP (\d{3})\b|\banswered (\d{3})\b/i.exec(reason);
+  const code = httpStatus ? Number(httpStatus[1] ?? httpStatus[2]) : undefined;
+  const passing = code !== undefined ? code >= 500 || code === 429 || code === 408 : /reset|refused|timed? ?out|timeout|interrupted|incomplete|unreachable|temporar|ECONN|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up/i.test(reason);
+  if (passing && fetches < MAX_FETCH_ATTEMPTS) {
+    const retryInMs = Math.min(60_000, run.settings.poll.firstMs * 2 ** fetches);
+    ctx.log.info({ reason, fetches, retryInMs }, 'cincopa could not fetch the source for a passing reason; submitting it again');
+    return { state: 'pending', remote: { statusId: null, submittedAt: null, submitIntentAt: null, polls: 0, fetchFailures: fetches }, againAfterMs: retryInMs };
+  }
+  const kind = code !== undefined ? `http-${code}` : passing ? 'network' : 'refused';
+  throw new PermanentError(`cincopa:fetch-failed:${kind}`, `cincopa could not fetch the source${passing ? ` (${fetches} tries)` : ''}: ${reason}`);
 }
 
 /**

@@ -5,8 +5,10 @@ import { z } from 'zod';
 
 export const cincopaRemoteSchema = z.looseObject({
   /** upload_from_url: the status id to poll; persisted before polling, or a crash re-submits. */
-  statusId: z.string().optional(),
-  submittedAt: z.number().optional(),
+  statusId: z.string().nullish(),
+  submittedAt: z.number().nullish(),
+  /** Fetches Cincopa could not complete for a passing reason (the item is submitted again). */
+  fetchFailures: z.number().optional(),
   /** Set just before upload_from_url is sent: a lost answer may still have started a fetch. */
   submitIntentAt: z.number().nullish(),
   progress: z.number().nullable().optional(),
