@@ -8,7 +8,10 @@ import type { SandboxService } from './journal.ts';
 
 // 'lost-response': the platform carries the request out, then the connection drops before the
 // answer — the ambiguous outcome a client must not turn into a duplicate.
-export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'lost-response', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
+// 'stall': the exchange goes silent for `stallMs` (nothing read, nothing answered), then goes on —
+// the hung transfer a client has to detect and cut itself. On storage it may start after
+// `afterBytes` of the request body, as does a storage 'reset' (default: half the body).
+export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'lost-response', 'stall', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultRuleSchema = z.strictObject({
@@ -21,6 +24,10 @@ export const faultRuleSchema = z.strictObject({
   status: z.number().int().min(100).max(599).optional(),
   retryAfterSec: z.number().nonnegative().optional(),
   latencyMs: z.number().int().nonnegative().optional(),
+  /** 'stall': how long the exchange stays silent (default DEFAULT_STALL_MS). */
+  stallMs: z.number().int().nonnegative().optional(),
+  /** Storage 'reset' and 'stall': request body bytes taken in before the fault strikes. */
+  afterBytes: z.number().int().nonnegative().optional(),
 });
 export type FaultRule = z.input<typeof faultRuleSchema> & { service?: SandboxService | '*' };
 
@@ -112,6 +119,7 @@ export interface FaultDraw {
 }
 
 export const DEFAULT_LATENCY_MS = 200;
+export const DEFAULT_STALL_MS = 30_000;
 
 /** Kinds that shape a method's outcome rather than the HTTP exchange. */
 export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url', 'lost-response'];

@@ -11,7 +11,8 @@ import { startCintooSandbox, type CintooInventory, type CintooSandbox, type Cint
 export type { FaultRule, FaultKind } from './faults.ts';
 export type { JournalEntry, SandboxService } from './journal.ts';
 export type { CincopaInventory, InventoryAsset } from './cincopa/server.ts';
-export type { CintooInventory } from './cintoo/server.ts';
+export type { CintooInventory, CintooSandboxOptions, CintooSettings, InventoryBlob, InventoryFile, TokenPair } from './cintoo/server.ts';
+export type { BlobProperties } from './azurite.ts';
 export { Faults, loadFaultProfile } from './faults.ts';
 export { Journal } from './journal.ts';
 export { generatedContentMd5, generatedStream } from './origin.ts';
@@ -26,7 +27,7 @@ export interface SandboxOptions {
   cincopa?: { apiToken?: string; processingMs?: number; failureStyle?: 'http' | 'success-false' };
   /** `root`: a folder of real files, served under /files/<relative path>. */
   origin?: { root?: string };
-  /** Passed to the Cintoo emulator (token lifetimes, SAS lifetime, clean-up of unregistered blobs). */
+  /** Passed to the Cintoo emulator: token lifetimes, SAS lifetime and permissions, re-sign and re-register behaviours, clean-up of unregistered blobs, storage on disk (see cintoo/options.ts). */
   cintoo?: Omit<CintooSandboxOptions, 'port' | 'azuritePort'>;
   faults?: FaultRule[];
   /** Which emulators to start; default all. */
@@ -42,7 +43,8 @@ export interface Sandbox {
   /** `url` is the API base, e.g. http://127.0.0.1:1234/v2 (the /_sandbox/ endpoints sit beside /v2). */
   cincopa: { url: string; apiToken: string; settings: { processingMs: number; failureStyle: 'http' | 'success-false' } };
   origin: { url: string };
-  cintoo?: { url: string; azuriteUrl: string; refreshToken: string; accessToken: string; accountId: string; projectId: string; rootWorkzoneId: string };
+  /** The Cintoo emulator (everything but `close`, which `Sandbox.close` does). */
+  cintoo?: Omit<CintooSandbox, 'close'>;
   journal: Journal;
   faults: Faults;
   inventory(): SandboxInventory;
@@ -90,7 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get origin() {
       return { url: need(started.origin, 'origin').url };
     },
-    cintoo: cintoo && { url: cintoo.url, azuriteUrl: cintoo.azuriteUrl, refreshToken: cintoo.refreshToken, accessToken: cintoo.accessToken, accountId: cintoo.accountId, projectId: cintoo.projectId, rootWorkzoneId: cintoo.rootWorkzoneId },
+    cintoo,
     journal,
     faults,
     inventory: () => ({ cincopa: cincopa?.inventory() ?? { assets: [], galleries: [], webhooks: [], webhookDeliveries: 0 }, ...(cintoo ? { cintoo: cintoo.inventory() } : {}) }),
