@@ -102,7 +102,7 @@ export async function startStorageProxy(options: StorageProxyOptions): Promise<S
       }
       journal.record({ service: 'azurite', method, route, params, status: exchange.status, ...(exchange.fault ? { fault: exchange.fault } : {}), ms: Date.now() - started });
     });
-    serve(req, res, route, exchange).catch(() => req.socket.destroy());
+    serve(req, res, route, exchange).catch(() => res.destroy());
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse, route: string, exchange: Exchange): Promise<void> {
@@ -126,11 +126,12 @@ export async function startStorageProxy(options: StorageProxyOptions): Promise<S
   function forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange, stall: { at: number; ms: number } | undefined, dropAnswer: boolean): Promise<void> {
     return new Promise((resolve) => {
       const outgoing = request({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwardHeaders(req.headers, upstream.host), agent });
-      const body = new BodyMeter(exchange, stall);
+      const length = Number(req.headers['content-length']);
+      const body = new BodyMeter(exchange, stall && { ms: stall.ms, at: Number.isSafeInteger(length) && length > 0 ? Math.min(stall.at, length) : stall.at });
       const abort = (): void => {
         body.destroy();
         outgoing.destroy();
-        req.socket.destroy();
+        res.destroy();
         resolve();
       };
       // The client hung up (or a fault cut it): stop the upstream request and any stall timer.
@@ -181,7 +182,11 @@ function count(exchange: Exchange, bytes: number): void {
   if (exchange.blob) exchange.meter.add(exchange.blob, bytes);
 }
 
-/** Counts body bytes on their way to Azurite and, for a stall, holds them back once. */
+/**
+ * Counts body bytes on their way to Azurite and, for a stall, holds them back once: at the chunk
+ * that reaches `at` — which the caller caps at the body's length, because Azurite answers as soon
+ * as the last byte arrives, so holding back only the end of the stream would not hold the answer.
+ */
 class BodyMeter extends Transform {
   readonly #exchange: Exchange;
   #stall: { at: number; ms: number } | undefined;
@@ -200,7 +205,7 @@ class BodyMeter extends Transform {
   }
 
   override _flush(done: () => void): void {
-    // A stall past the end of the body (or on a request without one) holds back the answer.
+    // A request without a body: holding back its end holds back the request, hence the answer.
     if (this.#stall) this.#hold(done);
     else done();
   }
@@ -254,7 +259,7 @@ async function cut(req: IncomingMessage, rule: ResolvedFaultRule, exchange: Exch
     req.once('end', finish);
     req.once('close', finish);
   });
-  req.socket.destroy();
+  req.destroy();
 }
 
 /** `/devstoreaccount1/<container>/<blob name>` → the blob name, decoded. */
