@@ -8,9 +8,11 @@ import type { SandboxService } from './journal.ts';
 
 // 'lost-response': the platform carries the request out, then the connection drops before the
 // answer — the ambiguous outcome a client must not turn into a duplicate.
-// 'stall': the exchange goes silent for `stallMs` (nothing read, nothing answered), then goes on —
-// the hung transfer a client has to detect and cut itself. On storage it may start after
-// `afterBytes` of the request body, as does a storage 'reset' (default: half the body).
+// 'stall': the exchange goes silent for `stallMs`, then goes on — the hang a client has to detect
+// and cut itself. On storage ('azurite') the proxy stops reading the body after `afterBytes`
+// (default 0; past the body's end it holds back the answer); on the Cintoo API the request is
+// carried out and its answer held back (a client that gives up meets an ambiguous outcome).
+// `afterBytes` also places a storage 'reset' (default: half the body).
 export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'lost-response', 'stall', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -121,8 +123,8 @@ export interface FaultDraw {
 export const DEFAULT_LATENCY_MS = 200;
 export const DEFAULT_STALL_MS = 30_000;
 
-/** Kinds that shape a method's outcome rather than the HTTP exchange. */
-export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url', 'lost-response'];
+/** Kinds that shape a method's outcome (or, for 'stall', its timing) and are picked by the code that applies them. */
+export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url', 'lost-response', 'stall'];
 const PROCESSING = new Set<FaultKind>(PROCESSING_KINDS);
 
 export function loadFaultProfile(file: string): FaultRule[] {

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../core/errors.ts';
-import { DEFAULT_STALL_MS, type FaultRule, type Faults } from './faults.ts';
+import type { FaultRule, Faults } from './faults.ts';
 import type { SandboxService } from './journal.ts';
 
 export async function listen(server: Server, host: string, port: number): Promise<string> {
@@ -67,10 +67,6 @@ export async function applyFault(rule: FaultRule, res: ServerResponse, errorBody
     case 'latency':
       await sleep(rule.latencyMs ?? 200);
       return undefined;
-    case 'stall':
-      // Silent, then served: a client without its own timeout waits the whole time.
-      await sleep(rule.stallMs ?? DEFAULT_STALL_MS);
-      return undefined;
     case 'status':
       return sendError(res, rule.status ?? 503, errorBody, 'injected failure');
     case 'rate-limit':
@@ -123,11 +119,6 @@ export async function applyFaults(
   if (drawn.delayMs > 0) await sleep(drawn.delayMs);
   if (!drawn.rule) return { fault: 'latency' };
   const fault = drawn.delayMs > 0 ? `latency+${drawn.rule.kind}` : drawn.rule.kind;
-  // A stalled request is served afterwards, so its body must stay unread until then.
-  if (drawn.rule.kind === 'stall') {
-    await applyFault(drawn.rule, res, errorBody, authStatus);
-    return { fault };
-  }
   // The request body is never read now; let it drain so a keep-alive connection stays usable.
   req.resume();
   const status = await applyFault(drawn.rule, res, errorBody, authStatus);

@@ -52,8 +52,8 @@ export class CintooClient {
     return (await response.json()) as SignAnswer;
   }
 
-  register(files: object[], workzoneId?: string): Promise<Response> {
-    return this.api(this.bulkPath(workzoneId), { method: 'PUT', body: JSON.stringify(files) });
+  register(files: object[], workzoneId?: string, signal?: AbortSignal): Promise<Response> {
+    return this.api(this.bulkPath(workzoneId), { method: 'PUT', body: JSON.stringify(files), ...(signal ? { signal } : {}) });
   }
 
   async createWorkzone(name: string, parentWorkzoneId = this.cintoo.rootWorkzoneId): Promise<{ id: string }> {

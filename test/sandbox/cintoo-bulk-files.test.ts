@@ -192,6 +192,17 @@ describe('ambiguous outcomes', () => {
     expect(sandbox.inventory().cintoo!.blobs.filter((blob) => blob.name === name).map((blob) => blob.blobName)).toContain(again.files[0]!.blobName);
   });
 
+  it('stall on PUT bulk-files: the client gives up, the register is carried out all the same', async () => {
+    const { name, data } = sample();
+    const signed = await client.sign([declare(name, data)]);
+    await putBlob(signed.files[0]!.url, data);
+    sandbox.faults.add({ service: 'cintoo', route: 'PUT bulk-files', kind: 'stall', stallMs: 400, times: 1 });
+    await expect(client.register([declare(name, data)], undefined, AbortSignal.timeout(100))).rejects.toThrow();
+    await waitFor(() => sandbox.inventory().cintoo!.files.some((file) => file.name === name), 3_000, 'the register after the stall');
+    await waitFor(() => sandbox.journal.entries({ service: 'cintoo', route: 'PUT bulk-files' }).at(-1)?.fault === 'stall', 3_000, 'the stalled register in the journal');
+    expect(sandbox.journal.entries({ service: 'cintoo', route: 'PUT bulk-files' }).at(-1)!.status).toBe(0); // nobody was left to answer
+  });
+
   it('expired-url: the URL is dead on arrival although expiresIn says an hour', async () => {
     const { name, data } = sample();
     sandbox.faults.add({ service: 'cintoo', route: 'POST bulk-files', kind: 'expired-url', times: 1 });

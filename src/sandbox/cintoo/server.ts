@@ -4,8 +4,9 @@
 // are shared with the rest of the sandbox.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startAzurite, type Azurite, type BlobProperties } from '../azurite.ts';
-import type { Faults } from '../faults.ts';
+import { DEFAULT_STALL_MS, type Faults } from '../faults.ts';
 import { applyFaults, close, listen, sendJson } from '../http.ts';
 import type { Journal } from '../journal.ts';
 import { startStorageProxy, type StorageProxy } from '../storageProxy.ts';
@@ -93,7 +94,16 @@ export async function startCintooSandbox(options: CintooSandboxOptions, shared: 
       if (!res.headersSent) sendJson(res, failure.status, failure.body());
       return { status: failure.status, fault: injected.fault };
     }
-    const fault = [injected.fault, reply.fault].filter(Boolean).join('+') || undefined;
+    let fault = [injected.fault, reply.fault].filter(Boolean).join('+') || undefined;
+    const stall = faults.pick('cintoo', route.name, ['stall']);
+    if (stall) {
+      // Done, but the answer comes late: a client that gives up first cannot know it was done.
+      fault = fault ? `${fault}+stall` : 'stall';
+      let hungUp = false;
+      res.once('close', () => (hungUp = true));
+      await sleep(stall.stallMs ?? DEFAULT_STALL_MS);
+      if (hungUp) return { status: 0, fault, note: reply.note };
+    }
     if (faults.pick('cintoo', route.name, ['lost-response'])) {
       // Carried out, but the client never hears of it: the ambiguous outcome.
       res.socket?.destroy();
