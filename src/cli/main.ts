@@ -104,7 +104,8 @@ program
   .option('--processing-ms <ms>', 'Cincopa processing time after a fetch', parseNonNegativeInt, 300)
   .addOption(new Option('--failure-style <style>', 'how Cincopa reports failures').choices(['http', 'success-false']).default('http'))
   .option('--origin-root <dir>', 'folder the origin server serves real files from')
-  .addHelpText('after', '\nExamples:\n  ferry sandbox\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false')
+  .option('--cintoo <file>', 'JSON object of Cintoo emulator settings (e.g. {"reRegister": "same-file", "blobSasPermissions": "rcw"}; see README)')
+  .addHelpText('after', '\nExamples:\n  ferry sandbox\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cintoo cintoo-sandbox.json')
   .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
 
 program

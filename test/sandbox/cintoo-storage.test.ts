@@ -2,6 +2,9 @@
 // applies fault rules (service 'azurite', route = the storage operation), journals every request
 // and counts the body bytes per blob. SAS permissions decide whether Get Block List is allowed.
 
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
@@ -177,3 +180,21 @@ function putBlobStream(url: string, data: Buffer, signal: AbortSignal): Promise<
     signal,
   } as RequestInit);
 }
+
+describe('storage on disk', () => {
+  it('keeps blobs under storageDir instead of in memory', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-azurite-'));
+    const onDisk = await startSandbox({ services: ['cintoo'], cintoo: { storageDir: dir } });
+    try {
+      const diskClient = new CintooClient(onDisk.cintoo!);
+      const data = seededBytes(300_000, SEED);
+      const answer = await diskClient.sign([declare('disk.e57', data)]);
+      expect((await putBlob(answer.files[0]!.url, data)).status).toBe(201);
+      expect((await diskClient.register([declare('disk.e57', data)])).status).toBe(200);
+      expect(readdirSync(path.join(dir, 'blobs')).length).toBeGreaterThan(0);
+    } finally {
+      await onDisk.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

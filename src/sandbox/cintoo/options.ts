@@ -4,7 +4,9 @@
 // platform). Settings marked "runtime" can also be changed while the sandbox runs (in-process via
 // `settings`, or POST /_sandbox/settings on the Cintoo port).
 
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { UsageError } from '../../core/errors.ts';
 
 export const cintooSettingsSchema = z.strictObject({
   /** runtime. Access token (JWT) lifetime. The provider gives 10,800 s (3 h); tests use seconds. */
@@ -56,4 +58,20 @@ export interface CintooSandboxOptions extends z.input<typeof cintooSettingsSchem
   port?: number;
   /** The storage endpoint's port (the proxy in front of Azurite); 0 = a free port. */
   azuritePort?: number;
+}
+
+/** Reads `ferry sandbox --cintoo <file>`: a JSON object of settings, checked key by key. */
+export function loadCintooOptions(file: string): z.input<typeof cintooSettingsSchema> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${file}: the Cintoo sandbox options cannot be read as JSON (${(error as Error).message}). Fix: give a JSON object such as {"reRegister": "same-file"}.`);
+  }
+  const parsed = cintooSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${file}: ${issue.path.join('.') || '(options)'}: ${issue.message}. Fix: the keys are ${Object.keys(cintooSettingsSchema.shape).join(', ')}.`);
+  }
+  return parsed.data;
 }
