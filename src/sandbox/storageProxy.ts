@@ -127,9 +127,10 @@ export async function startStorageProxy(options: StorageProxyOptions): Promise<S
     return new Promise((resolve) => {
       const outgoing = request({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwardHeaders(req.headers, upstream.host), agent });
       const length = Number(req.headers['content-length']);
-      const body = new BodyMeter(exchange, stall && { ms: stall.ms, at: Number.isSafeInteger(length) && length > 0 ? Math.min(stall.at, length) : stall.at });
+      // Only a stall needs a stage between the two sockets; otherwise a listener counts the bytes.
+      const body = stall && new StallingMeter(exchange, { ms: stall.ms, at: Number.isSafeInteger(length) && length > 0 ? Math.min(stall.at, length) : stall.at });
       const abort = (): void => {
-        body.destroy();
+        body?.destroy();
         outgoing.destroy();
         res.destroy();
         resolve();
@@ -138,9 +139,14 @@ export async function startStorageProxy(options: StorageProxyOptions): Promise<S
       res.on('close', () => {
         if (!res.writableFinished) abort();
       });
-      pipeline(req, body, outgoing, (error) => {
+      const done = (error: Error | null | undefined): void => {
         if (error) abort();
-      });
+      };
+      if (body) pipeline(req, body, outgoing, done);
+      else {
+        req.on('data', (chunk: Buffer) => count(exchange, chunk.length));
+        pipeline(req, outgoing, done);
+      }
       outgoing.on('error', abort);
       outgoing.on('response', (answer) => {
         if (dropAnswer) {
@@ -183,16 +189,16 @@ function count(exchange: Exchange, bytes: number): void {
 }
 
 /**
- * Counts body bytes on their way to Azurite and, for a stall, holds them back once: at the chunk
- * that reaches `at` — which the caller caps at the body's length, because Azurite answers as soon
- * as the last byte arrives, so holding back only the end of the stream would not hold the answer.
+ * Counts body bytes on their way to Azurite and holds them back once: at the chunk that reaches
+ * `at` — which the caller caps at the body's length, because Azurite answers as soon as the last
+ * byte arrives, so holding back only the end of the stream would not hold the answer.
  */
-class BodyMeter extends Transform {
+class StallingMeter extends Transform {
   readonly #exchange: Exchange;
   #stall: { at: number; ms: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(exchange: Exchange, stall: { at: number; ms: number } | undefined) {
+  constructor(exchange: Exchange, stall: { at: number; ms: number }) {
     super();
     this.#exchange = exchange;
     this.#stall = stall;
