@@ -44,6 +44,14 @@ describe('Cintoo sandbox: auth', () => {
     expect((await fetch(`${cintoo.url}/api/isLogged`)).status).toBe(401);
   });
 
+  it('answers 401 unauthorized mid-run when an auth fault says the access token expired', async () => {
+    sandbox.faults.add({ service: 'cintoo', route: 'PUT bulk-files', kind: 'auth', times: 1 });
+    const refused = await client.register([]);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ status: 401, title: 'Unauthorized', errorCode: 'unauthorized' });
+    expect((await client.register([])).status).toBe(400); // the fault is spent: back to the real check
+  });
+
   it('expires access tokens after their lifetime (configurable down to seconds)', async () => {
     const short = await startSandbox({ services: ['cintoo'], cintoo: { accessTokenTtlSec: 1 } });
     try {

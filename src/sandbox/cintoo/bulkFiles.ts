@@ -3,6 +3,9 @@
 // the declared size and MD5, before it becomes a file of the work zone. A register call is all or
 // nothing. Where Cintoo is silent (re-sign, register twice, which upload an entry means) the
 // behaviour follows the settings in options.ts.
+// Strictness of the sandbox's own: the stored blob must carry the declared MD5. Azure computes it
+// for a Put Blob, but a blob committed by Put Block List has one only when the commit sends
+// x-ms-blob-content-md5 — without it, register answers 409 blob-mismatch (storedMd5 null).
 
 import { randomUUID } from 'node:crypto';
 import type { Azurite } from '../azurite.ts';
