@@ -22,45 +22,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_STALL_MS, type FaultKind, type Faults, type ResolvedFaultRule } from './faults.ts';
 import { close, listen } from './http.ts';
 import type { Journal } from './journal.ts';
+import { StorageMeter, blobNameOf, operation } from './storageMeter.ts';
 
 const STORAGE_FAULTS: readonly FaultKind[] = ['latency', 'status', 'rate-limit', 'auth', 'reset', 'stall', 'lost-response'];
 /** Hop-by-hop headers belong to one connection, never forwarded. `expect` is answered here. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer', 'host']);
-
-export interface BlobTraffic {
-  /** Request-body bytes that reached storage for this blob, including refused or cut requests. */
-  bytesReceived: number;
-  requests: number;
-}
-
-/** Bytes received per blob name. */
-export class StorageMeter {
-  readonly #blobs = new Map<string, BlobTraffic>();
-
-  request(blobName: string): void {
-    this.#entry(blobName).requests++;
-  }
-
-  add(blobName: string, bytes: number): void {
-    this.#entry(blobName).bytesReceived += bytes;
-  }
-
-  get(blobName: string): BlobTraffic {
-    return { ...(this.#blobs.get(blobName) ?? { bytesReceived: 0, requests: 0 }) };
-  }
-
-  totalBytes(): number {
-    let total = 0;
-    for (const traffic of this.#blobs.values()) total += traffic.bytesReceived;
-    return total;
-  }
-
-  #entry(blobName: string): BlobTraffic {
-    let entry = this.#blobs.get(blobName);
-    if (!entry) this.#blobs.set(blobName, (entry = { bytesReceived: 0, requests: 0 }));
-    return entry;
-  }
-}
 
 export interface StorageProxyOptions {
   host: string;
@@ -266,28 +232,6 @@ async function cut(req: IncomingMessage, rule: ResolvedFaultRule, exchange: Exch
     req.once('close', finish);
   });
   req.destroy();
-}
-
-/** `/devstoreaccount1/<container>/<blob name>` → the blob name, decoded. */
-function blobNameOf(pathname: string): string | undefined {
-  const [, , , ...rest] = pathname.split('/');
-  if (rest.length === 0 || rest.join('') === '') return undefined;
-  try {
-    return decodeURIComponent(rest.join('/'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Azure's names for the operations, used as fault routes and journal routes. */
-function operation(method: string, url: URL, blob: string | undefined): string {
-  const comp = url.searchParams.get('comp');
-  if (!blob) return `${method} container`;
-  if (method === 'PUT') return comp === 'block' ? 'PutBlock' : comp === 'blocklist' ? 'PutBlockList' : comp ? `PUT ${comp}` : 'PutBlob';
-  if (method === 'GET') return comp === 'blocklist' ? 'GetBlockList' : comp ? `GET ${comp}` : 'GetBlob';
-  if (method === 'HEAD') return 'GetBlobProperties';
-  if (method === 'DELETE') return 'DeleteBlob';
-  return `${method} ${comp ?? 'blob'}`;
 }
 
 function forwardHeaders(headers: IncomingHttpHeaders, host: string): Record<string, string | string[]> {

@@ -2,7 +2,7 @@
 // duplicated": files with their MD5 (which the API never shows, but register checked against
 // storage), twins grouped, and for every signed blob how many bytes storage received for it.
 
-import type { StorageMeter } from '../storageProxy.ts';
+import type { StorageMeter } from '../storageMeter.ts';
 import { urn } from './refs.ts';
 import type { CintooState } from './state.ts';
 
