@@ -191,6 +191,7 @@ class StallingMeter extends Transform {
     const { ms } = this.#stall!;
     this.#stall = undefined;
     this.#timer = setTimeout(go, ms);
+    this.#timer.unref(); // the listening server keeps the process alive, not a stall
   }
 }
 

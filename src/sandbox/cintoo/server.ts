@@ -101,7 +101,8 @@ export async function startCintooSandbox(options: CintooSandboxOptions, shared: 
       fault = fault ? `${fault}+stall` : 'stall';
       let hungUp = false;
       res.once('close', () => (hungUp = true));
-      await sleep(stall.stallMs ?? DEFAULT_STALL_MS);
+      // Unref'd: a stall must not keep a closed sandbox's process alive.
+      await sleep(stall.stallMs ?? DEFAULT_STALL_MS, undefined, { ref: false });
       if (hungUp) return { status: 0, fault, note: reply.note };
     }
     if (faults.pick('cintoo', route.name, ['lost-response'])) {
