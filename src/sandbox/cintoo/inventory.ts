@@ -43,7 +43,7 @@ export interface InventoryBlob {
   registered: boolean;
   /** The file URNs registered from this blob (several when register duplicated it). */
   fileIds: string[];
-  /** Request-body bytes storage received for this blob, including refused and cut requests. */
+  /** Request-body bytes storage received for this blob (block-list XML included), refused and cut requests too. */
   bytesReceived: number;
   /** Storage requests made for this blob. */
   storageRequests: number;
