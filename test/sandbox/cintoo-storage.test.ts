@@ -140,7 +140,7 @@ describe('storage faults', () => {
   it('stall: stops reading after afterBytes without buffering the rest; a client that gives up leaves nothing behind', async () => {
     const size = 32 * 1024 * 1024;
     const { data, url, blobName } = await signed(size);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'stall', afterBytes: 1024 * 1024, stallMs: 1_000, times: 1 });
+    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'stall', afterBytes: 1024 * 1024, stallMs: 3_000, times: 1 });
     const controller = new AbortController();
     const upload = putBlobStream(url, data, controller.signal);
     await waitFor(() => bytesOf(blobName) >= 1024 * 1024, 5_000, 'the first MiB to arrive');
@@ -150,7 +150,7 @@ describe('storage faults', () => {
     controller.abort();
     await expect(upload).rejects.toThrow();
     // A stalled server reads nothing, so it notices the hang-up only when the stall is over.
-    await waitFor(() => sandbox.journal.entries({ service: 'azurite', route: 'PutBlob' }).some((entry) => entry.fault === 'stall'), 5_000, 'the stalled request in the journal');
+    await waitFor(() => sandbox.journal.entries({ service: 'azurite', route: 'PutBlob' }).some((entry) => entry.fault === 'stall'), 8_000, 'the stalled request in the journal');
     expect(await cintoo.blobProperties(blobName)).toBeUndefined();
   });
 
