@@ -111,9 +111,10 @@ program
   .addOption(new Option('--auth-style <style>', "how Cincopa reports a refused token (default: the dialect's, http for classic)").choices(['http', 'success-false']))
   .option('--cincopa-set <key=value>', 'any other Cincopa setting (README "The sandbox"), value as JSON or text; repeatable', collect, [])
   .option('--origin-root <dir>', 'folder the origin server serves real files from')
+  .option('--cintoo <file>', 'JSON object of Cintoo emulator settings (e.g. {"reRegister": "same-file", "blobSasPermissions": "rcw"}; see README)')
   .addHelpText(
     'after',
-    '\nExamples:\n  ferry sandbox\n  ferry sandbox --cincopa-dialect alt\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cincopa-set referenceMatch=substring --cincopa-set galleryDoubles=dedupe',
+    '\nExamples:\n  ferry sandbox\n  ferry sandbox --cincopa-dialect alt\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cincopa-set referenceMatch=substring --cincopa-set galleryDoubles=dedupe\n  ferry sandbox --cintoo cintoo-sandbox.json',
   )
   .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
 

@@ -14,7 +14,8 @@ export type { JournalEntry, SandboxService } from './journal.ts';
 export type { CincopaInventory, InventoryAsset, InventoryGallery } from './cincopa/server.ts';
 export type { CincopaDialect, CincopaSettings, CincopaSettingsInput } from './cincopa/settings.ts';
 export { CINCOPA_DIALECTS, DIALECT_DEFAULTS } from './cincopa/settings.ts';
-export type { CintooInventory } from './cintoo/server.ts';
+export type { CintooInventory, CintooSandboxOptions, CintooSettings, InventoryBlob, InventoryFile, TokenPair } from './cintoo/server.ts';
+export type { BlobProperties } from './azurite.ts';
 export { Faults, loadFaultProfile, seededRandom } from './faults.ts';
 export { Journal } from './journal.ts';
 export { generatedContentMd5, generatedStream } from './origin.ts';
@@ -30,7 +31,7 @@ export interface SandboxOptions {
   cincopa?: CincopaSettingsInput & { apiToken?: string };
   /** `root`: a folder of real files, served under /files/<relative path>. */
   origin?: { root?: string };
-  /** Passed to the Cintoo emulator (token lifetimes, SAS lifetime, clean-up of unregistered blobs). */
+  /** Passed to the Cintoo emulator: token lifetimes, SAS lifetime and permissions, re-sign and re-register behaviours, clean-up of unregistered blobs, storage on disk (see cintoo/options.ts). */
   cintoo?: Omit<CintooSandboxOptions, 'port' | 'azuritePort'>;
   faults?: FaultRule[];
   /** Seeds the probabilistic fault rules (default: Math.random), so a failing run can be replayed. */
@@ -55,7 +56,8 @@ export interface Sandbox {
     configure(patch: CincopaSettingsInput): CincopaSettings;
   };
   origin: { url: string };
-  cintoo?: { url: string; azuriteUrl: string; refreshToken: string; accessToken: string; accountId: string; projectId: string; rootWorkzoneId: string };
+  /** The Cintoo emulator (everything but `close`, which `Sandbox.close` does). */
+  cintoo?: Omit<CintooSandbox, 'close'>;
   journal: Journal;
   faults: Faults;
   inventory(): SandboxInventory;
@@ -109,7 +111,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get origin() {
       return { url: need(started.origin, 'origin').url };
     },
-    cintoo: cintoo && { url: cintoo.url, azuriteUrl: cintoo.azuriteUrl, refreshToken: cintoo.refreshToken, accessToken: cintoo.accessToken, accountId: cintoo.accountId, projectId: cintoo.projectId, rootWorkzoneId: cintoo.rootWorkzoneId },
+    cintoo,
     journal,
     faults,
     inventory: () => ({ cincopa: cincopa?.inventory() ?? emptyInventory(), ...(cintoo ? { cintoo: cintoo.inventory() } : {}) }),

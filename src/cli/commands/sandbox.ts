@@ -3,6 +3,7 @@ import { cincopaSettingsSchema, type CincopaSettingsInput } from '../../sandbox/
 import { sandboxPorts, startSandbox } from '../../sandbox/index.ts';
 import { loadFaultProfile } from '../../sandbox/faults.ts';
 import { TARGETS } from '../../targets/registry.ts';
+import { loadCintooOptions } from '../../sandbox/cintoo/options.ts';
 
 interface SandboxFlags {
   port: number;
@@ -13,6 +14,7 @@ interface SandboxFlags {
   authStyle?: 'http' | 'success-false';
   cincopaSet: string[];
   originRoot?: string;
+  cintoo?: string;
 }
 
 export async function sandboxCommand(flags: SandboxFlags): Promise<void> {
@@ -21,18 +23,17 @@ export async function sandboxCommand(flags: SandboxFlags): Promise<void> {
     cincopa: cincopaSettings(flags),
     origin: flags.originRoot ? { root: flags.originRoot } : {},
     faults: flags.faults ? loadFaultProfile(flags.faults) : [],
+    cintoo: flags.cintoo ? loadCintooOptions(flags.cintoo) : {},
   });
   const config: Record<string, unknown> = {};
   for (const registration of TARGETS) {
     const snippet = registration.sandbox.configSnippet(sandbox);
     if (snippet) config[registration.type] = snippet;
   }
-  const settings = sandbox.cincopa.settings;
   process.stdout.write(
     [
       'ferry sandbox: local emulators running (Ctrl-C to stop)',
       ...TARGETS.flatMap((registration) => registration.sandbox.describeEndpoints(sandbox)),
-      `  Cincopa dialect ${settings.dialect}: failures ${settings.failureStyle}, auth ${settings.authStyle}, reference_id ${settings.referenceMatch}, gallery doubles ${settings.galleryDoubles}, set_meta tags ${settings.setMetaTags}`,
       `  inventory       ${sandbox.cincopa.url.replace(/\/v2$/, '')}/_sandbox/inventory   journal: /_sandbox/journal   faults: /_sandbox/faults   settings: /_sandbox/settings`,
       '',
       'A config file for these endpoints (these are emulator credentials, not secrets):',

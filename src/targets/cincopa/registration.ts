@@ -126,6 +126,7 @@ export const cincopaRegistration = defineTarget({
     },
     describeEndpoints: (sandbox) => [
       `  Cincopa API     ${sandbox.cincopa.url}   api_token ${sandbox.cincopa.apiToken}`,
+      `  Cincopa dialect ${sandbox.cincopa.settings.dialect}: failures ${sandbox.cincopa.settings.failureStyle}, auth ${sandbox.cincopa.settings.authStyle}, reference_id ${sandbox.cincopa.settings.referenceMatch}, gallery doubles ${sandbox.cincopa.settings.galleryDoubles}, set_meta tags ${sandbox.cincopa.settings.setMetaTags}`,
       `  origin          ${sandbox.origin.url}   (real files from --origin-root; generated: /gen/<name>?size=<bytes>)`,
     ],
     configSnippet: (sandbox) => ({ apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken }),

@@ -56,7 +56,13 @@ export const cintooRegistration = defineTarget({
     },
     describeEndpoints: (sandbox) =>
       sandbox.cintoo
-        ? [`  Cintoo API      ${sandbox.cintoo.url}   refresh token ${sandbox.cintoo.refreshToken}`, `                  account ${sandbox.cintoo.accountId}  project ${sandbox.cintoo.projectId}`]
+        ? [
+            `  Cintoo API      ${sandbox.cintoo.url}   refresh token ${sandbox.cintoo.refreshToken}`,
+            `                  account ${sandbox.cintoo.accountId}  project ${sandbox.cintoo.projectId}`,
+            `                  root work zone ${sandbox.cintoo.rootWorkzoneId}   (the project list also holds a deleted twin; "Site A" under the root is deleted)`,
+            `  Cintoo storage  ${sandbox.cintoo.azuriteUrl}   (Azurite behind a proxy with faults and a byte meter; /_sandbox/ on the Cintoo port too)`,
+            `  Cintoo settings ${Object.entries(sandbox.cintoo.settings).map(([key, value]) => `${key}=${String(value)}`).join(' ')}`,
+          ]
         : [],
     configSnippet: (sandbox) => (sandbox.cintoo ? { baseUrl: sandbox.cintoo.url, refreshToken: sandbox.cintoo.refreshToken } : undefined),
   },
