@@ -21,5 +21,10 @@ export function manifestSpecFor(job: LoadedJob): ManifestSpec {
 
 function itemChecksFor(job: LoadedJob): ItemChecks {
   const rules = registrationFor(job.job.target.type).itemRules(job.job.target);
-  return { source: rules.source, fieldLimits: { ...rules.fieldLimits }, ...(rules.limitReason === undefined ? {} : { limitReason: rules.limitReason }) };
+  return {
+    source: rules.source,
+    fieldLimits: { ...rules.fieldLimits },
+    ...(rules.limitReason === undefined ? {} : { limitReason: rules.limitReason }),
+    ...(rules.fileName === undefined ? {} : { fileName: { ...rules.fileName } }),
+  };
 }

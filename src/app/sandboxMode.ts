@@ -25,6 +25,7 @@ export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boo
   const sandbox = await startSandbox({ ...sandboxPorts(SANDBOX_DEFAULT_PORT), services });
   const sections = ctx.config.config as unknown as Record<string, unknown>;
   sections[registration.type] = registration.sandbox.configure(sections[registration.type], sandbox);
+  if (registration.sandbox.configureJob) ctx.job.job.target = registration.sandbox.configureJob(ctx.job.job.target, sandbox) as typeof ctx.job.job.target;
   // Real credentials in the environment must never be sent to an emulator.
   ctx.env = {};
   let ledgerDir: string | undefined;

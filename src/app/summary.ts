@@ -1,5 +1,6 @@
 // The human summary printed on stdout at the end of `ferry run`.
 
+import { scrubText } from '../log/redact.ts';
 import type { RunJobResult } from './runJob.ts';
 
 export function formatRunSummary(jobName: string, jobFile: string, result: RunJobResult): string {
@@ -21,6 +22,8 @@ export function formatRunSummary(jobName: string, jobFile: string, result: RunJo
     lines.push(`ferry: ${outcome.interrupted ? 'interrupted' : outcome.authFailure ? 'stopped (authentication failed)' : 'finished'} in ${seconds.toFixed(1)} s`);
     lines.push(`  done ${counts.done}  skipped ${counts.skipped}  failed ${counts.failed}  not finished ${inFlight}  (total ${total})`);
     lines.push(`  bytes ${formatBytes(bytesDone)}`);
+    // The platform's refusal says what to do (a new token, ...): the operator must see it here.
+    if (outcome.authFailure) lines.push(`  credentials refused: ${scrubText(outcome.authFailure.message)}`);
     if (counts.failed > 0) lines.push(`  failed items: ferry report ${jobFile} --only failed`);
     if (inFlight > 0) lines.push(`  continue with: ferry run ${jobFile}`);
   }

@@ -13,6 +13,7 @@ import { openSqliteLedger } from '../ledger/sqlite/store.ts';
 import type { PlanCounts } from '../ledger/types.ts';
 import { eachEntry } from '../manifest/batching.ts';
 import { openManifest, type ManifestSpec } from '../manifest/open.ts';
+import type { ManifestItem } from '../manifest/types.ts';
 import { describeConflict } from '../plan/conflicts.ts';
 import { planManifest } from '../plan/planner.ts';
 import type { JobContext } from './jobContext.ts';
@@ -38,9 +39,8 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   const lines: string[] = [`config: ${ctx.config.file ?? '(defaults and environment)'} ok`, `job: ${ctx.job.file} ok (name ${ctx.job.name}, target ${ctx.job.job.target.type})`];
   // Creating the target resolves its secrets: a missing token fails here, before any I/O.
   // Offline, nothing is contacted, so only say which credentials a run will need.
-  // Cintoo jobs are validated up to the target, whose uploads come with a later version.
   const online = !options.offline;
-  const target = online && ctx.job.job.target.type !== 'cintoo' ? targetFor(ctx) : undefined;
+  const target = online ? targetFor(ctx) : undefined;
   if (!online) lines.push(...credentialLines(ctx));
   const spec = manifestSpecFor(ctx.job);
   const { counts, conflicts } = await planAside(spec, ctx);
@@ -63,11 +63,15 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   if (counts.conflicts > MAX_LISTED) lines.push(`  ... and ${counts.conflicts - MAX_LISTED} more`);
 
   let sourceProblems = 0;
-  if (prober) {
-    const findings = target
-      ? await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` })
-      : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
+  let itemProblems = 0;
+  if (prober && target) {
+    const findings = await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` });
     for (const finding of findings) lines.push(`target: ${finding}`);
+    if (target.checkItems) {
+      const checked = await retryTransient(() => target.checkItems!(itemsOf(openManifest(spec)), AbortSignal.timeout(120_000)), { ...prepareRetry(ctx), what: `checking the manifest's items at ${target.type}` });
+      itemProblems = checked.problems;
+      for (const line of checked.lines) lines.push(`target: ${line}`);
+    }
     await prober.done();
     sourceProblems = prober.problems.length;
     lines.push(`sources: ${prober.probed} probed, ${sourceProblems} unreachable`);
@@ -75,7 +79,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   } else {
     lines.push('target and sources: not checked (--offline)');
   }
-  const ok = counts.rejected === 0 && counts.conflicts === 0 && sourceProblems === 0;
+  const ok = counts.rejected === 0 && counts.conflicts === 0 && sourceProblems === 0 && itemProblems === 0;
   if (!ok) lines.push('problems found: the rows above would fail or be ignored; the other items would proceed.');
   else lines.push(target ? 'valid: nothing was uploaded; `ferry run` can start.' : 'valid as far as checked; nothing was uploaded.');
   return { exitCode: ok ? ExitCode.ok : ExitCode.itemsFailed, lines };
@@ -102,6 +106,11 @@ async function planAside(spec: ManifestSpec, ctx: JobContext): Promise<{ counts:
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The manifest's accepted items, one by one. */
+async function* itemsOf(manifest: ReturnType<typeof openManifest>): AsyncGenerator<ManifestItem> {
+  for await (const entry of eachEntry(manifest)) if (entry.kind === 'item') yield entry.item;
 }
 
 /** Which credentials the job's target needs, and whether they are set, without using them. */

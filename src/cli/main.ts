@@ -2,6 +2,7 @@
 // No business logic here; each verb's module is loaded only when that verb runs.
 
 import { Command, Option } from 'commander';
+import { parseByteRate } from '../targets/bandwidth.ts';
 import { handleFatal } from './exit.ts';
 
 const program = new Command('ferry')
@@ -37,6 +38,7 @@ program
   .addOption(ledgerOption())
   .option('--sandbox', 'start the local Cincopa/Cintoo emulators in-process on their default ports and point the job at them')
   .option('--concurrency <n>', 'items in flight at once (overrides config)', parsePositiveInt)
+  .option('--max-rate <rate>', 'cap on the bytes per second the whole run uploads, e.g. 20MB, 500k, 1.5G (overrides runner.maxBytesPerSecond; 0 = none)', parseRate)
   .option('--plan-only', 'plan the manifest into the ledger and stop: counts of new, changed and rejected items, nothing uploaded, no credentials needed')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
   .addHelpText(
@@ -48,6 +50,7 @@ changed manifest items. First Ctrl-C finishes the steps in flight and saves; a s
 Examples:
   ferry run jobs/migration.json
   CINCOPA_API_TOKEN=... ferry run jobs/nightly.json --concurrency 16
+  ferry run jobs/site-scans.json --max-rate 20MB   daytime: at most 20 MB/s for the whole run
   ferry run jobs/migration.json --plan-only   preview: what would be uploaded (then ferry status)
   ferry run jobs/demo.json --sandbox`,
   )
@@ -127,6 +130,12 @@ program
 function parsePositiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
+  return parsed;
+}
+
+function parseRate(value: string): number {
+  const parsed = parseByteRate(value);
+  if (parsed === undefined) throw new Error(`expected bytes per second such as 20MB, 500k or 1.5G, got "${value}"`);
   return parsed;
 }
 

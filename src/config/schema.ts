@@ -20,6 +20,12 @@ export const runnerSchema = z
       .default(5 * 60 * 1000)
       .describe('How long ferry retries transient errors (5xx, 429, timeouts, refused connections) of the calls made before the first item — credentials, gallery or work zone — before it exits 75: platform unavailable, nothing lost, run again later.'),
     progressIntervalMs: positiveInt().default(10_000).describe('How often a progress line is logged when stderr is not a terminal.'),
+    maxBytesPerSecond: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('Cap on the bytes per second the whole run uploads (all files together; Cintoo uploads and Cincopa direct uploads), for daytime runs on a shared link. 0 = no cap. `ferry run --max-rate 20MB` overrides it.'),
   })
   .describe('How the runner drives items. A job file may override any of these under its own "runner" key.');
 

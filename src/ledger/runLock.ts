@@ -82,7 +82,7 @@ function readHolder(file: string): RunLockHolder | undefined {
 }
 
 /** A holder on another host cannot be checked from here, so it counts as alive. */
-function isAlive(holder: RunLockHolder): boolean {
+export function isAlive(holder: RunLockHolder): boolean {
   if (holder.host !== hostname()) return true;
   try {
     process.kill(holder.pid, 0);
@@ -96,7 +96,7 @@ function isAlive(holder: RunLockHolder): boolean {
   return holder.startTime === undefined || holder.startTime === stat.startTime;
 }
 
-function processStartTime(pid: number): string | undefined {
+export function processStartTime(pid: number): string | undefined {
   return procStat(pid)?.startTime;
 }
 

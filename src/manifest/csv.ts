@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.ts';
 import { readInRuns } from './batching.ts';
-import { fieldLengthProblem, sourceKindProblem, URL_SCHEME, type ItemChecks } from './itemChecks.ts';
+import { fieldLengthProblem, fileNameProblem, sourceKindProblem, URL_SCHEME, type ItemChecks } from './itemChecks.ts';
 import { isMaskedSource, isReportHeader, unprotectCell } from './reportDialect.ts';
 import type { ManifestEntry, ManifestSource } from './types.ts';
 import { readUtf8Chunks } from './utf8.ts';
@@ -164,7 +164,7 @@ function toEntry(record: string[], origin: string, mapping: ColumnMapping, baseD
   }
   const fields: Record<string, string> = {};
   for (const [name, index] of mapping.fields) fields[name] = cell(index);
-  const tooLong = checks ? fieldLengthProblem(fields, checks) : undefined;
+  const tooLong = checks ? (fieldLengthProblem(fields, checks) ?? fileNameProblem(source, null, checks)) : undefined;
   if (tooLong) return reject(tooLong);
   const key = rawKey || (URL_SCHEME.test(rawSource) ? source : path.relative(baseDir, source).split(path.sep).join('/'));
   return { kind: 'item', item: { key, source, fields, size: null, mtimeMs: null, origin } };

@@ -13,6 +13,20 @@ export interface ItemChecks {
   fieldLimits: Record<string, number>;
   /** Why the limits exist, quoted in a rejection. */
   limitReason?: string;
+  /** Rules for the file name the item will have at the target (the source's last path segment). */
+  fileName?: FileNameRules;
+}
+
+/** What a target demands of an item's file name, known without asking it. */
+export interface FileNameRules {
+  /** Longest accepted name, in characters. */
+  maxLength?: number;
+  /** The name must have an extension (`scan.e57`): the target decides what a file is by it. */
+  requireExtension?: boolean;
+  /** An empty file (size 0, when the manifest knows the size) is refused. */
+  refuseEmpty?: boolean;
+  /** Who sets these rules, for the messages: "Cintoo". */
+  by: string;
 }
 
 const HTTP_URL = /^https?:\/\//i;
@@ -48,9 +62,39 @@ export function fieldLengthProblem(fields: Record<string, string>, checks: ItemC
   return undefined;
 }
 
+/** The last path segment of a source (a file path or a URL's path), as the target would name the file. */
+export function sourceFileName(source: string): string {
+  if (URL_SCHEME.test(source)) {
+    try {
+      return decodeURIComponent(new URL(source).pathname.split('/').pop() ?? '');
+    } catch {
+      return '';
+    }
+  }
+  return source.split(/[\\/]/).pop() ?? '';
+}
+
+/** Why the item's file name (or size) breaks the target's file-name rules, or undefined. */
+export function fileNameProblem(source: string, size: number | null, checks: ItemChecks): string | undefined {
+  const rules = checks.fileName;
+  if (!rules) return undefined;
+  const name = sourceFileName(source);
+  if (rules.maxLength !== undefined && name.length > rules.maxLength) {
+    const length = characterCount(name);
+    if (length > rules.maxLength) {
+      return `the file name is ${length.toLocaleString('en-US')} characters long; ${rules.by} takes at most ${rules.maxLength}. Fix: rename the file to at most ${rules.maxLength} characters`;
+    }
+  }
+  if (rules.requireExtension && !/\.[^.]+$/.test(name.replace(/^\.+/, ''))) {
+    return `the file name ${quoted(name)} has no extension, and ${rules.by} decides what a file is by its extension. Fix: rename the file with the extension of its format (e.g. scan.e57)`;
+  }
+  if (rules.refuseEmpty && size === 0) return `the file is empty (0 bytes); ${rules.by} does not take empty files. Fix: leave it out of the manifest, or export it again`;
+  return undefined;
+}
+
 /** An item that breaks the checks, as the rejected row it becomes; undefined when it passes. */
 export function rejectionOf(item: ManifestItem, checks: ItemChecks): ManifestEntry | undefined {
-  const problem = sourceKindProblem(item.source, checks.source) ?? fieldLengthProblem(item.fields, checks);
+  const problem = sourceKindProblem(item.source, checks.source) ?? fieldLengthProblem(item.fields, checks) ?? fileNameProblem(item.source, item.size, checks);
   if (problem === undefined) return undefined;
   return { kind: 'rejected', row: { key: item.key, source: item.source, origin: item.origin, reason: `${item.origin}: ${problem}` } };
 }

@@ -82,13 +82,16 @@ async function stepOnce(item: ItemRecord, ctx: DriveContext, log: Logger): Promi
     remote = next;
     await ctx.store.transition(item.key, ctx.owner, { remote: next, ...(bytes === undefined ? {} : { bytes }) });
   };
+  // A local step (hashing a file, ...) talks to no platform: it needs no slot and no open gate.
+  const local = ctx.target.localStates?.includes(item.state) === true;
+  const inSlot = local ? <T>(work: () => Promise<T>): Promise<T> => work() : ctx.slot;
   const outcome: BatchOutcome | typeof RELEASE = ctx.batcher?.batches(item.state)
-    ? await ctx.batcher.submit(item.state, { item, checkpoint })
-    : await ctx.slot(async () => {
+    ? await ctx.batcher.submit(item.state, { item, checkpoint, peers: peersOf(item, ctx) })
+    : await inSlot(async () => {
         // Decided when the slot is ours, not when the item was queued: a drain or a 429 pause
         // may have begun while it waited.
         if (stopping(ctx)) return RELEASE;
-        await ctx.gate.wait(ctx.abortSignal);
+        if (!local) await ctx.gate.wait(ctx.abortSignal);
         try {
           return { result: await ctx.target.step(item, { log: stepLog, signal: ctx.abortSignal, checkpoint, peers: peersOf(item, ctx) }) };
         } catch (error) {

@@ -7,8 +7,10 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { RunnerSettings } from '../config/schema.ts';
+import type { FileNameRules } from '../manifest/itemChecks.ts';
 import type { SecretRegistry } from '../log/redact.ts';
 import type { Sandbox, SandboxServiceName } from '../sandbox/index.ts';
+import type { Bandwidth } from './bandwidth.ts';
 import type { RequestBudget } from './requestBudget.ts';
 import type { Target, TargetCapabilities } from './types.ts';
 
@@ -32,6 +34,8 @@ export interface ItemRules {
   fieldLimits: Record<string, number>;
   /** Why the limits exist, appended to a rejection ("the API takes metadata in the URL"). */
   limitReason?: string;
+  /** What the item's file name (and size, when the manifest knows it) must be like. */
+  fileName?: FileNameRules;
 }
 
 /** Everything a target factory gets: its own config section, the job's target section, and the run's context. */
@@ -48,6 +52,8 @@ export interface TargetDeps<Section, Spec> {
   log: Logger;
   /** A request budget shared beyond this process (a fleet on one ledger); else the target makes its own from its config. */
   requestBudget?: RequestBudget;
+  /** A bandwidth cap shared beyond this process; else the target makes its own from `runner.maxBytesPerSecond`. */
+  bandwidth?: Bandwidth;
 }
 
 export interface TargetRegistration<Section = unknown, Spec extends { type: string } = { type: string }, Remote extends object = Record<string, unknown>> {
@@ -68,15 +74,17 @@ export interface TargetRegistration<Section = unknown, Spec extends { type: stri
   create(deps: TargetDeps<Section, Spec>): Target;
   /** The platform's id for an item in reports and verify output (rid, file URN), if it has one. */
   remoteId(remote: Remote): string | null;
-  readonly sandbox: SandboxWiring<Section>;
+  readonly sandbox: SandboxWiring<Section, Spec>;
 }
 
 /** How `--sandbox` and `ferry sandbox` point this target at its emulator. */
-export interface SandboxWiring<Section> {
+export interface SandboxWiring<Section, Spec = unknown> {
   /** Emulators to start for this target (its own, and e.g. a media origin server). */
   services: readonly SandboxServiceName[];
   /** The config section pointed at the running emulator (endpoints, emulator credentials, quick polling). */
   configure(section: Section, sandbox: Sandbox): Section;
+  /** The job's target section pointed at the emulator's own tenant (ids a real platform gave mean nothing there), when it needs that. */
+  configureJob?(spec: Spec, sandbox: Sandbox): Spec;
   /** Lines describing what the emulated platform now holds, printed after a `--sandbox` run. */
   describeContents(sandbox: Sandbox): string[];
   /** Lines for `ferry sandbox`: endpoints and emulator credentials (not secrets). */

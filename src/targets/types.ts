@@ -3,6 +3,13 @@
 
 import type { Logger } from 'pino';
 import type { ItemRecord, ItemState, RemoteState } from '../ledger/types.ts';
+import type { ManifestItem } from '../manifest/types.ts';
+
+/** What `checkItems` found: lines for the validate output, and how many rows a run would fail. */
+export interface ItemFindings {
+  lines: string[];
+  problems: number;
+}
 
 /** Optional capabilities are declared, not discovered by try/catch. */
 export interface TargetCapabilities {
@@ -30,6 +37,8 @@ export interface BatchPolicy {
 export interface BatchMember {
   item: ItemRecord;
   checkpoint(remote: RemoteState, bytes?: number): Promise<void>;
+  /** The job's other items (the runner always gives them; a target stepping one item alone may not). */
+  peers?: ItemPeers;
 }
 
 /** Per item of a batch, in order: what its step did, or the classified error it met. */
@@ -89,10 +98,23 @@ export interface Target {
    * throws AuthError for refused credentials and PermanentError for a missing destination.
    */
   check(signal: AbortSignal): Promise<string[]>;
+  /**
+   * Optional, for `ferry validate`: checks of the manifest's items that need the platform (which
+   * file formats it takes, say), reading them once as a stream. Read-only, like `check`, with
+   * the same error contract. Each problem is a row a run would fail.
+   */
+  checkItems?(items: AsyncIterable<ManifestItem>, signal: AbortSignal): Promise<ItemFindings>;
   /** Advance one item by one step from its current persisted state. */
   step(item: ItemRecord, ctx: StepContext): Promise<StepResult>;
   /** With `capabilities.batchSteps`: the states that batch. */
   readonly batching?: BatchPolicy;
+  /**
+   * States whose step works only on this machine (hashing a local file, a bookkeeping
+   * transition) and never talks to the platform: the runner runs them without taking one of
+   * the run's `concurrency` slots (and without waiting out a rate-limit pause), so they never
+   * keep an upload waiting. The target bounds such work itself (e.g. its own hashing concurrency).
+   */
+  readonly localStates?: readonly ItemState[];
   /**
    * With `capabilities.batchSteps`: advance many items in the same state by one step, in as
    * few platform calls as the target can. Returns one outcome per member, in order; an error

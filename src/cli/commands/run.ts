@@ -9,6 +9,7 @@ interface RunFlags {
   ledger?: string;
   sandbox?: boolean;
   concurrency?: number;
+  maxRate?: number;
   planOnly?: boolean;
   logLevel?: string;
 }
@@ -16,6 +17,7 @@ interface RunFlags {
 export async function runCommand(jobPath: string, flags: RunFlags): Promise<void> {
   const ctx = openJobContext(jobPath, flags);
   if (flags.concurrency) ctx.job.runner.concurrency = flags.concurrency;
+  if (flags.maxRate !== undefined) ctx.job.runner.maxBytesPerSecond = flags.maxRate;
   let sandbox: SandboxRun | undefined;
   if (flags.sandbox) sandbox = await attachSandbox(ctx, { keepLedger: flags.ledger !== undefined });
   const listeners: ((stage: 'drain' | 'abort') => void)[] = [];
