@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { runFerry } from '../helpers/cli.ts';
 import { assetsByReference } from '../helpers/inventory.ts';
 import { makeJobDir } from '../helpers/jobDir.ts';
-import { seededRandom } from '../helpers/seeded.ts';
+import { seedOutsideTest } from '../helpers/seed.ts';
 
 interface ReportRow {
   key: string;
@@ -31,7 +31,7 @@ async function report(job: { jobFile: string; configFile: string }): Promise<Rep
 for (const dialect of ['classic', 'alt'] as const) {
   describe(`ferry against the ${dialect} Cincopa dialect`, () => {
     let sandbox: Sandbox;
-    const { random, seed } = seededRandom();
+    const { random, seed } = seedOutsideTest();
 
     beforeAll(async () => {
       sandbox = await startSandbox({ services: ['cincopa', 'origin'], cincopa: { dialect, processingMs: 20 }, seed: Math.floor(random() * 2 ** 31) });

@@ -14,10 +14,19 @@ export interface Seeded {
 
 /** The test's seed (FERRY_TEST_SEED, else a fresh one), reported if the test fails. Call inside a test. */
 export function useSeed(): Seeded {
-  const seed = process.env.FERRY_TEST_SEED ? Number(process.env.FERRY_TEST_SEED) : Math.floor(Math.random() * 2 ** 31);
+  const seeded = seedOutsideTest();
   onTestFailed(() => {
-    console.error(`this test used seed ${seed}: replay it with FERRY_TEST_SEED=${seed}`);
+    console.error(`this test used seed ${seeded.seed}: replay it with FERRY_TEST_SEED=${seeded.seed}`);
   });
+  return seeded;
+}
+
+/**
+ * A seed for a whole file or describe block (FERRY_TEST_SEED, else a fresh one). Nothing prints
+ * it automatically: put `seed ${seed}` into the assertions' messages.
+ */
+export function seedOutsideTest(): Seeded {
+  const seed = process.env.FERRY_TEST_SEED ? Number(process.env.FERRY_TEST_SEED) : Math.floor(Math.random() * 2 ** 31);
   const random = mulberry32(seed);
   return { seed, random, between: (min, max) => min + Math.floor(random() * (max - min + 1)) };
 }

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { keyOfReferenceId, referenceId } from '../../../src/targets/cincopa/referenceId.ts';
-import { seededRandom } from '../../helpers/seeded.ts';
+import { useSeed } from '../../helpers/seed.ts';
 
 describe('Cincopa reference ids', () => {
   it('keeps numeric keys of a large migration apart: k1 is not inside k1-0001', () => {
@@ -14,7 +14,7 @@ describe('Cincopa reference ids', () => {
   });
 
   it('no id is a substring of another, over many random keys, jobs and revisions', () => {
-    const { random, seed } = seededRandom();
+    const { random, seed } = useSeed();
     const alphabet = ['a', 'b', '1', '-', ':', ';', '#', 'r', '%', '/', ' ', 'é', 'ferry', 'ferry:j:'];
     const ids = new Set<string>();
     for (let index = 0; index < 400; index++) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readNewResourceId, readPage, readUploadStatus } from '../../../src/targets/cincopa/responses.ts';
 import { nextPollDelay } from '../../../src/targets/cincopa/pollSchedule.ts';
-import { seededRandom } from '../../helpers/seeded.ts';
+import { useSeed } from '../../helpers/seed.ts';
 
 describe('reading upload_from_url_get_status', () => {
   it.each([
@@ -61,7 +61,7 @@ describe('polite polling', () => {
   };
 
   it('a source that takes 30 s costs at most 8 get_status calls, one that takes 10 min at most ~20', () => {
-    const { random, seed } = seededRandom();
+    const { random, seed } = useSeed();
     for (let round = 0; round < 50; round++) {
       expect(pollsUntil(30_000, random), `seed ${seed}`).toBeLessThanOrEqual(8);
       expect(pollsUntil(600_000, random), `seed ${seed}`).toBeLessThanOrEqual(20);
