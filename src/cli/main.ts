@@ -1,7 +1,7 @@
 // ferry's command line: parse arguments, call the library, map errors to exit codes.
 // No business logic here; each verb's module is loaded only when that verb runs.
 
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseByteRate } from '../targets/bandwidth.ts';
 import { handleFatal } from './exit.ts';
 
@@ -9,6 +9,8 @@ const program = new Command('ferry')
   .description('Bulk upload and migration worker for Cincopa and Cintoo: every manifest item moved exactly once, resumably, with proof.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  // Before the subcommands are added, so they inherit it: a usage mistake in any verb exits 2.
+  .exitOverride()
   .addHelpText(
     'after',
     `
@@ -129,13 +131,13 @@ program
 
 function parsePositiveInt(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
   return parsed;
 }
 
 function parseRate(value: string): number {
   const parsed = parseByteRate(value);
-  if (parsed === undefined) throw new Error(`expected bytes per second such as 20MB, 500k or 1.5G, got "${value}"`);
+  if (parsed === undefined) throw new InvalidArgumentError(`expected bytes per second such as 20MB, 500k or 1.5G, got "${value}"`);
   return parsed;
 }
 
@@ -145,11 +147,10 @@ function collect(value: string, previous: string[]): string[] {
 
 function parseNonNegativeInt(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`expected a whole number >= 0, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a whole number >= 0, got "${value}"`);
   return parsed;
 }
 
-program.exitOverride();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
