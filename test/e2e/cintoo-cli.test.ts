@@ -3,7 +3,7 @@
 // `--max-rate` caps the run's bytes per second; `npm start` runs the Cintoo demo after the
 // Cincopa one and prints what the emulated Cintoo holds.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
@@ -50,6 +50,27 @@ describe('ferry validate on a Cintoo job', () => {
     const result = await runFerry(['validate', job.jobFile, '--config', job.configFile]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('valid: nothing was uploaded');
+  });
+});
+
+describe('hashing', () => {
+  it('never hashes an unchanged file twice: not after a failure and ferry retry; a changed file is hashed anew', { timeout: 60_000 }, async () => {
+    const job = makeCintooJob({ sandbox, name: 'hashonce', files: { 'a.e57': seededFile('h1', 40_000), 'b.e57': seededFile('h2', 50_000) }, tokenFile: tokens });
+    const hashed = (stderr: string): number => stderr.split('\n').filter((line) => line.includes('"msg":"hashed"')).length;
+    sandbox.faults.clear();
+    sandbox.faults.add({ service: 'cintoo', route: 'POST bulk-files', kind: 'status', status: 400 });
+    const refused = await runFerry(['run', job.jobFile, '--config', job.configFile, '--log-level', 'debug']);
+    sandbox.faults.clear();
+    expect(refused.code).toBe(1);
+    expect(hashed(refused.stderr)).toBe(2);
+    expect((await runFerry(['retry', job.jobFile, '--config', job.configFile])).code).toBe(0);
+    const retried = await runFerry(['run', job.jobFile, '--config', job.configFile, '--log-level', 'debug']);
+    expect(retried.code, retried.stderr.slice(-2000)).toBe(0);
+    expect(hashed(retried.stderr)).toBe(0);
+    writeFileSync(path.join(job.root, 'a.e57'), seededFile('h1-changed', 41_000));
+    const changed = await runFerry(['run', job.jobFile, '--config', job.configFile, '--log-level', 'debug']);
+    expect(changed.code).toBe(0);
+    expect(hashed(changed.stderr)).toBe(1);
   });
 });
 

@@ -209,4 +209,28 @@ describe('runner', () => {
     expect(target.calls.get('long')).toBe(1);
     expect(await store.get('long')).toMatchObject({ state: 'pending', attempts: 0, leaseOwner: null, lastError: null });
   });
+  it('runs a target\'s local states without a slot: a long local step never holds up a platform step', async () => {
+    const store = await ledgerWith(['local', 'remote']);
+    let releaseLocal: () => void = () => undefined;
+    const localDone = new Promise<void>((resolve) => (releaseLocal = resolve));
+    let platformStepRan = false;
+    const target: Target = {
+      ...scriptedTarget(async (item) => {
+        if (item.state === 'pending') {
+          // Hashing, say: 'local' takes long, holding no slot.
+          if (item.key === 'local') await localDone;
+          return { state: 'hashed' };
+        }
+        platformStepRan ||= item.key === 'remote';
+        return { state: 'done' };
+      }),
+      localStates: ['pending'],
+    };
+    // One slot: 'remote' must get it for its platform step while 'local' is still hashing.
+    const running = runner(store, target, { concurrency: 1 }).run();
+    await waitFor(() => platformStepRan, "the other item's platform step while the local step is busy", 10_000);
+    releaseLocal();
+    const outcome = await running;
+    expect(outcome.stats.counts.done).toBe(2);
+  });
 });
