@@ -3,8 +3,7 @@
 // that has not changed is never hashed twice: not after a crash, a retry or `ferry retry`.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { PermanentError, RetryableError } from '../../core/errors.ts';
 import type { CintooRemote } from './remote.ts';
 
@@ -38,8 +37,19 @@ export function hashIsCurrent(remote: CintooRemote, facts: FileFacts): boolean {
  */
 export async function md5OfFile(file: string, before: FileFacts, signal?: AbortSignal): Promise<string> {
   const hash = createHash('md5');
+  // One buffer read into again and again: hashing terabytes allocates nothing per chunk.
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
   try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) hash.update(chunk as Buffer);
+    const handle = await open(file, 'r');
+    try {
+      for (let bytesRead = -1; bytesRead !== 0; ) {
+        signal?.throwIfAborted();
+        ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+        hash.update(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if (signal?.aborted) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -9,6 +9,7 @@
 // the permission) — `StorageUrlRefused`, which the caller answers by signing again; 429/503 are
 // the storage pushing back; 5xx and transport failures are retryable; other 4xx are permanent.
 
+import { open } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
@@ -46,8 +47,18 @@ export interface TransferOptions {
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 
-/** The body of a request: bytes in memory, or a stream of them (a file read). */
-export type Body = Buffer | AsyncIterable<Buffer>;
+/** A stretch of a local file, read into one reused buffer as it is sent (no allocation per chunk). */
+export interface FileRange {
+  file: string;
+  start: number;
+  length: number;
+}
+
+/** The body of a request: bytes in memory, or a stretch of a file. */
+export type Body = Buffer | FileRange;
+
+/** Chunks of a file range go out through this one buffer; each is flushed before the next read. */
+const READ_CHUNK = 512 * 1024;
 
 /** Sends one request; resolves with the answer whatever its status (see `classify`). */
 export function storageRequest(method: 'GET' | 'PUT', url: string, headers: Record<string, string>, body: Body | undefined, length: number, options: TransferOptions): Promise<StorageAnswer> {
@@ -111,30 +122,52 @@ function sourceError(error: unknown): unknown {
   return new RetryableError('cintoo:source-read', `reading the file for its upload failed: ${(error as Error).message}`);
 }
 
-/** Writes the body in slices the bandwidth cap lets through, waiting for the socket to drain. */
+/**
+ * Writes the body in slices the bandwidth cap lets through. A file range is read chunk by chunk
+ * into one buffer, and each chunk is flushed to the socket before the buffer is read into again:
+ * a multi-GB upload allocates one buffer, not a new one per chunk for the collector to find.
+ */
 async function writeBody(req: ReturnType<typeof httpRequest>, body: Body | undefined, options: TransferOptions, progress: { answered: boolean }): Promise<void> {
   if (body === undefined) return;
-  const chunks: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(body) ? [body] : body;
-  const slice = options.bandwidth.sliceBytes;
-  for await (const chunk of chunks) {
+  const send = async (chunk: Buffer): Promise<boolean> => {
+    const slice = options.bandwidth.sliceBytes;
     for (let offset = 0; offset < chunk.length; offset += slice) {
       const part = offset === 0 && slice >= chunk.length ? chunk : chunk.subarray(offset, Math.min(chunk.length, offset + slice));
       await options.bandwidth.take(part.length, options.signal);
-      if (req.destroyed || progress.answered) return;
-      if (!req.write(part)) await drained(req, options.signal);
+      if (req.destroyed || progress.answered) return false;
+      await flushed(req, part, options.signal);
     }
+    return true;
+  };
+  if (Buffer.isBuffer(body)) {
+    await send(body);
+    return;
+  }
+  const file = await open(body.file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, body.length)));
+    for (let sent = 0; sent < body.length; ) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, body.length - sent), body.start + sent);
+      if (bytesRead === 0) throw new PermanentError('cintoo:source-changed', `the file ${body.file} is shorter than when it was hashed`);
+      if (!(await send(buffer.subarray(0, bytesRead)))) return;
+      sent += bytesRead;
+    }
+  } finally {
+    await file.close();
   }
 }
 
-function drained(req: ReturnType<typeof httpRequest>, signal: AbortSignal): Promise<void> {
+/** Writes `chunk` and resolves once it has left Node's buffers (so its memory may be reused). */
+function flushed(req: ReturnType<typeof httpRequest>, chunk: Buffer, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      req.off('drain', done).off('close', done);
+      req.off('close', done);
       signal.removeEventListener('abort', done);
       resolve();
     };
-    req.on('drain', done).on('close', done);
+    req.once('close', done);
     signal.addEventListener('abort', done, { once: true });
+    req.write(chunk, () => done());
   });
 }
 

@@ -6,7 +6,6 @@
 // life left; a URL storage refuses (403) sends the item back to be signed again, so a dead URL
 // never costs more than the request that found it dead.
 
-import { createReadStream } from 'node:fs';
 import type { ItemRecord } from '../../ledger/types.ts';
 import type { StepContext, StepResult } from '../types.ts';
 import { blockSizeFor } from './blocks.ts';
@@ -33,7 +32,7 @@ export async function uploadSigned(run: CintooRun, item: ItemRecord, ctx: StepCo
     'PUT',
     remote.url,
     { 'x-ms-blob-type': 'BlockBlob', 'content-md5': md5Base64(remote.md5!), 'cache-control': CACHE_CONTROL },
-    createReadStream(item.source, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>,
+    { file: item.source, start: 0, length: facts.size },
     facts.size,
     { stallMs: run.settings.stallTimeoutMs, signal: ctx.signal, bandwidth: run.bandwidth, scrub: run.scrub },
   );
