@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
+import type { Bandwidth } from '../bandwidth.ts';
 import type { CincopaClient } from './client.ts';
 import type { PollSchedule } from './pollSchedule.ts';
 import { referenceId } from './referenceId.ts';
@@ -20,6 +21,8 @@ export interface CincopaSettings {
   submitGraceMs: number;
   /** Also look assets up by the reference id ferry 0.1 wrote. */
   legacyReferenceIds: boolean;
+  /** The run's bandwidth cap for direct uploads (runner.maxBytesPerSecond); none when absent. */
+  bandwidth?: Bandwidth;
 }
 
 export class CincopaRun {

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
+import { UNCAPPED } from '../bandwidth.ts';
 import type { RequestBudget } from '../requestBudget.ts';
 import type { StepContext, StepResult } from '../types.ts';
 import { remoteOf, type CincopaRun } from './context.ts';
@@ -51,6 +52,7 @@ export async function continueDirect(run: CincopaRun, budget: RequestBudget, ite
       timeoutMs: Math.max(run.settings.requestTimeoutMs, 120_000),
       signal: ctx.signal,
       budget,
+      bandwidth: run.settings.bandwidth ?? UNCAPPED,
       scrub: run.scrub,
       onChunk: async (offset) => {
         remote = { ...remote, offset };

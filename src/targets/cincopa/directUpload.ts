@@ -14,6 +14,7 @@ import { createReadStream } from 'node:fs';
 import got from 'got';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
 import { errorForTransport, parseRetryAfter } from '../httpErrors.ts';
+import { throttled, UNCAPPED, type Bandwidth } from '../bandwidth.ts';
 import type { RequestBudget } from '../requestBudget.ts';
 import { readNewResourceId } from './responses.ts';
 
@@ -28,6 +29,8 @@ export interface ChunkUploadOptions {
   timeoutMs: number;
   signal: AbortSignal;
   budget: RequestBudget;
+  /** The run's bandwidth cap: chunk bodies go out at its pace. */
+  bandwidth: Bandwidth;
   scrub(text: string): string;
   /** Persist progress after every acknowledged chunk. */
   onChunk(offset: number): Promise<void>;
@@ -67,7 +70,7 @@ async function postChunk(options: ChunkUploadOptions, start: number, end: number
   let response;
   try {
     response = await got.post(options.uploadUrl, {
-      body: end > start ? createReadStream(options.file, { start, end: end - 1 }) : '',
+      body: end > start ? capped(createReadStream(options.file, { start, end: end - 1 }), options) : '',
       headers: {
         'content-type': 'multipart/form-data',
         'content-length': String(end - start),
@@ -95,6 +98,11 @@ async function postChunk(options: ChunkUploadOptions, start: number, end: number
     throw new UploadUrlRejected(options.scrub(`${where}: refused (HTTP ${response.statusCode}): ${text.slice(0, 200)}`), response.statusCode);
   }
   return text;
+}
+
+/** The chunk's bytes at the run's bandwidth cap (the plain file stream when there is none). */
+function capped(stream: ReturnType<typeof createReadStream>, options: ChunkUploadOptions): ReturnType<typeof createReadStream> | AsyncGenerator<Buffer> {
+  return options.bandwidth === UNCAPPED ? stream : throttled(stream, options.bandwidth, options.signal);
 }
 
 let lastUniqueId = 0;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { durationMs, positiveInt } from '../../config/fields.ts';
 import { requireSecret } from '../../config/secrets.ts';
+import { bandwidth } from '../bandwidth.ts';
 import { defineTarget } from '../registration.ts';
 import { requestBudget } from '../requestBudget.ts';
 import { CINCOPA_FIELD_LIMITS } from './fieldLimits.ts';
@@ -101,6 +102,7 @@ export const cincopaRegistration = defineTarget({
       galleryBatchSize: section.galleryBatchSize,
       webhook: section.webhook,
       budget: deps.requestBudget ?? requestBudget(section.requestsPerSecond),
+      bandwidth: deps.bandwidth ?? bandwidth(deps.runner.maxBytesPerSecond),
       secrets: deps.secrets,
       log: deps.log.child({ target: 'cincopa' }),
     });

@@ -85,6 +85,7 @@ export function storageRequest(method: 'GET' | 'PUT', url: string, headers: Reco
     };
     options.signal.addEventListener('abort', onAbort, { once: true });
     req.setTimeout(options.stallMs, () => {
+      if (settled) return; // an idle keep-alive socket after the answer: not this request's stall
       req.destroy();
       finish(new RetryableError('cintoo:storage:stalled', options.scrub(`${what}: no byte moved for ${Math.round(options.stallMs / 1000)} s; cut to try again`)));
     });
