@@ -53,6 +53,7 @@ Examples:
   ferry run jobs/migration.json
   CINCOPA_API_TOKEN=... ferry run jobs/nightly.json --concurrency 16
   ferry run jobs/site-scans.json --max-rate 20MB   daytime: at most 20 MB/s for the whole run
+  CINTOO_REFRESH_TOKEN=... ferry run jobs/site-scans.json   first Cintoo run; later runs use cintoo.tokenFile
   ferry run jobs/migration.json --plan-only   preview: what would be uploaded (then ferry status)
   ferry run jobs/demo.json --sandbox`,
   )
@@ -102,7 +103,11 @@ program
   .option('--offline', 'check files only (config, job, every manifest row): contact nothing, need no token')
   .option('--sources <n>', 'how many sources to probe for reachability (0 = all)', parseNonNegativeInt, 50)
   .option('--sandbox', 'validate against the in-process emulators (as run --sandbox would use)')
-  .addHelpText('after', '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL')
+  .addHelpText(
+    'after',
+    '\nFor Cintoo it also checks the login, account, project and work zone (a missing work zone path is reported, not created)\nand which of the manifest\'s file extensions Cintoo takes.\n' +
+      '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL',
+  )
   .action(async (job: string, options) => (await import('./commands/validate.ts')).validateCommand(job, options));
 
 program
