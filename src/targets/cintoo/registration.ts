@@ -48,7 +48,7 @@ const configSchema = z
       .max(MAX_BLOCK_BYTES)
       .default(4 * MiB)
       .describe('Size of one block (a file needing more than 50,000 blocks uses bigger ones). Memory for uploads is at most blockSizeBytes × blocksInFlight.'),
-    blocksInFlight: positiveInt().max(64).default(6).describe('Blocks being sent at the same time, over all files of the run (each holds one block in memory).'),
+    blocksInFlight: positiveInt().max(64).default(4).describe('Blocks being sent at the same time, over all files of the run (each holds one block in memory).'),
     stallTimeoutMs: positiveInt().default(60_000).describe('A storage transfer that moves no byte for this long is cut and tried again.'),
     resignMarginMs: durationMs()
       .default(5 * 60_000)
