@@ -1,11 +1,13 @@
-// `ferry run`: take the job's run lock, plan the manifest into the ledger, then drive every
-// pending item to a terminal state. Planning finishes before the first upload, so a
-// file-level manifest problem stops the run before anything is sent.
+// `ferry run`: open the job's ledger, follow its policies (a SQLite ledger: take the job's run
+// lock and reclaim a crashed run's leases; a shared PostgreSQL ledger: neither, other workers'
+// leases are theirs until they expire), plan the manifest into it, then drive every pending
+// item to a terminal state. Planning finishes before the first upload, so a file-level
+// manifest problem stops the run before anything is sent.
 
 import { ExitCode } from '../core/errors.ts';
-import type { LedgerStats, PlanCounts } from '../ledger/types.ts';
-import { openSqliteLedger } from '../ledger/sqlite/store.ts';
-import { acquireRunLock } from '../ledger/runLock.ts';
+import type { JobDefinition, LedgerStats, PlanCounts } from '../ledger/types.ts';
+import { openLedger } from '../ledger/open.ts';
+import { acquireRunLock, type RunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
 import { planManifest } from '../plan/planner.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
@@ -33,8 +35,9 @@ export interface RunJobOptions {
 
 export async function runJob(ctx: JobContext, stop: StopControl, options: RunJobOptions = {}): Promise<RunJobResult> {
   const { log } = ctx;
-  const lock = await acquireRunLock(ctx.ledgerPath);
-  const store = openSqliteLedger(ctx.ledgerPath, { durability: ctx.config.config.ledger.durability });
+  const { durability, poolSize } = ctx.config.config.ledger;
+  const store = await openLedger(ctx.ledgerLocation, { job: ctx.job.name, durability, poolSize });
+  let lock: RunLock | undefined;
   let runner: Runner | undefined;
   const planAbort = new AbortController();
   stop.onStop((stage) => {
@@ -43,10 +46,15 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     else runner?.abort('interrupted');
   });
   try {
+    const { runLockFile, reclaimLeasesAtStart } = store.policies;
+    if (runLockFile !== undefined) lock = await acquireRunLock(runLockFile);
     await store.migrate();
-    // We hold the run lock, so any lease still in the ledger belongs to a run that crashed.
-    const reclaimed = await store.releaseAllLeases();
-    if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
+    if (reclaimLeasesAtStart) {
+      // We hold the run lock, so any lease still in the ledger belongs to a run that crashed.
+      const reclaimed = await store.releaseAllLeases();
+      if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
+    }
+    await store.registerJob(jobDefinition(ctx));
 
     const target = options.planOnly ? undefined : createTarget(ctx);
     const manifest = manifestSpecFor(ctx.job);
@@ -88,8 +96,13 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     return { exitCode: exitCodeFor(outcome), plan, planMs, outcome };
   } finally {
     await store.close();
-    await lock.release();
+    await lock?.release();
   }
+}
+
+/** What the ledger keeps about the job, so that another machine can find what to serve: the validated job file. */
+function jobDefinition(ctx: JobContext): JobDefinition {
+  return JSON.parse(JSON.stringify({ name: ctx.job.name, file: ctx.job.file, job: ctx.job.job })) as JobDefinition;
 }
 
 function exitCodeFor(outcome: RunOutcome): ExitCode {

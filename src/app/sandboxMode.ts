@@ -27,7 +27,7 @@ export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boo
   let ledgerDir: string | undefined;
   if (!options.keepLedger) {
     ledgerDir = mkdtempSync(path.join(tmpdir(), 'ferry-sandbox-'));
-    ctx.ledgerPath = path.join(ledgerDir, `${ctx.job.name}.sqlite`);
+    ctx.ledgerLocation = path.join(ledgerDir, `${ctx.job.name}.sqlite`);
   }
   ctx.log.info({ cincopa: sandbox.cincopa.url, origin: sandbox.origin.url }, 'sandbox started');
   return {

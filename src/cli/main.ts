@@ -25,7 +25,8 @@ Examples:
   );
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: $FERRY_CONFIG or ./ferry.config.json)');
-const ledgerOption = (): Option => new Option('--ledger <file>', 'ledger file (default: .ferry/<job>.sqlite beside the job file)');
+const ledgerOption = (): Option =>
+  new Option('--ledger <file|url>', 'ledger: a SQLite file (default: .ferry/<job>.sqlite beside the job file) or a postgres://user@host/db URL shared by many workers');
 
 program
   .command('run')

@@ -47,11 +47,14 @@ export const configSchema = z
       .describe('Cintoo (reality-capture platform).'),
     ledger: z
       .strictObject({
-        dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file.'),
+        dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file. A PostgreSQL ledger is chosen per command with --ledger postgres://...'),
         durability: z
           .enum(['normal', 'full'])
           .default('normal')
-          .describe('normal: every step is saved before the next call and survives any crash or kill of ferry; full: also survives power loss (fsync per step), at about half the throughput.'),
+          .describe(
+            'normal: every step is saved before the next call and survives any crash or kill of ferry; full: also survives power loss (fsync per step), at about half the throughput. On PostgreSQL: normal commits without waiting for the server\'s disk (synchronous_commit off), full waits for it.',
+          ),
+        poolSize: positiveInt().default(4).describe('Connections each ferry process opens to a PostgreSQL ledger. Small: every statement is short, and a fleet of workers multiplies it.'),
       })
       .prefault({})
       .describe('Where ferry keeps its per-item memory.'),

@@ -14,8 +14,8 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-export async function acquireRunLock(ledgerPath: string): Promise<RunLock> {
-  const file = `${ledgerPath}.lock`;
+/** Takes the lock file a ledger names in its policies (`LedgerPolicies.runLockFile`). */
+export async function acquireRunLock(file: string): Promise<RunLock> {
   const holder: RunLockHolder = { pid: process.pid, host: hostname(), since: Date.now() };
   const body = JSON.stringify(holder);
   let tookOverFrom: RunLockHolder | undefined;

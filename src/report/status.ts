@@ -1,8 +1,6 @@
 // `ferry status`: what a job's ledger says right now, readable while a run writes to it.
 
-import type { ItemState, LedgerStats } from '../ledger/types.ts';
-
-const ORDER: ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'registered', 'described', 'placed', 'done', 'skipped', 'failed'];
+import { ITEM_STATES, type ItemState, type LedgerStats } from '../ledger/types.ts';
 
 export interface StatusView {
   job: string;
@@ -21,7 +19,7 @@ export function statusJson(stats: LedgerStats, job: string): StatusView {
   const ratePerMinute = stats.windowMs > 0 ? (stats.recentlyFinished * 60_000) / stats.windowMs : 0;
   const remaining = stats.total - finished;
   const counts: Partial<Record<ItemState, number>> = {};
-  for (const state of ORDER) if (stats.counts[state] > 0) counts[state] = stats.counts[state];
+  for (const state of ITEM_STATES) if (stats.counts[state] > 0) counts[state] = stats.counts[state];
   return {
     job,
     total: stats.total,

@@ -1,8 +1,11 @@
-// The ledger's contract, as a suite any LedgerStore implementation must pass (SQLite today,
-// PostgreSQL for many workers later): planning and re-planning, change policy, duplicates,
-// claiming with leases, transitions guarded by the lease, backoff, stats, iteration, retry.
+// The ledger's contract, as a suite every LedgerStore implementation must pass (SQLite and
+// PostgreSQL), opened through the one factory: planning and re-planning, change policy,
+// duplicates, claiming with leases, transitions guarded by the lease, backoff, stats,
+// iteration, retry, job definitions, schema versions, opening an existing ledger only.
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LedgerNotFoundError, LedgerTooNewError } from '../../src/ledger/errors.ts';
+import { openLedger, type OpenLedgerOptions } from '../../src/ledger/open.ts';
 import { LeaseLostError, type LedgerStore } from '../../src/ledger/types.ts';
 import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
 import type { ManifestItem, RejectedRow } from '../../src/manifest/types.ts';
@@ -24,8 +27,32 @@ async function finish(store: LedgerStore, key: string): Promise<void> {
   await store.releaseLeases('w');
 }
 
-export function describeLedgerConformance(name: string, makeStore: () => Promise<LedgerStore>): void {
+/** How the suite gets ledgers of one backend. */
+export interface LedgerHarness {
+  /** Where a new ledger of a new job goes: SQLite a new file, PostgreSQL a new job in the test file's database. */
+  fresh(): { location: string; job: string };
+  /** Make the ledger at `location` look migrated by a newer ferry (schema `version`); returns the undo. */
+  pretendNewerSchema(location: string, version: number): Promise<() => Promise<void>>;
+}
+
+export function describeLedgerConformance(name: string, harness: LedgerHarness): void {
   describe(`ledger conformance: ${name}`, () => {
+    const opened: LedgerStore[] = [];
+    afterAll(async () => {
+      await Promise.all(opened.map((store) => store.close()));
+    });
+    const open = async (location: string, options: OpenLedgerOptions): Promise<LedgerStore> => {
+      const store = await openLedger(location, options);
+      opened.push(store);
+      return store;
+    };
+    const makeStore = async (): Promise<LedgerStore> => {
+      const { location, job } = harness.fresh();
+      const store = await open(location, { job });
+      await store.migrate();
+      return store;
+    };
+
     it('plans new items as pending and reports duplicates within one plan once per sighting', async () => {
       const store = await makeStore();
       const result = await planned(store, [item('a'), item('b'), item('a', 'other'), item('c')]);
@@ -202,6 +229,76 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       expect(await store.retryFailed()).toBe(1);
       expect((await store.get('f'))!).toMatchObject({ state: 'pending', attempts: 0, startedAt: null, finishedAt: null });
       expect(await store.claim('w', 1, 60_000)).toHaveLength(1);
+    });
+
+    it('keeps a job definition, and lists a job while it has unfinished items', async () => {
+      const store = await makeStore();
+      expect(await store.jobDefinition()).toBeUndefined();
+      const definition = { name: store.job, job: { source: { type: 'csv', path: 'items.csv' }, changePolicy: 'reupload' }, tags: ['a', 1, true, null] };
+      await store.registerJob(definition);
+      expect(await store.jobDefinition()).toEqual(definition);
+      await store.registerJob({ ...definition, revised: true });
+      expect(await store.jobDefinition()).toMatchObject({ revised: true });
+      expect((await store.listUnfinishedJobs()).map((job) => job.name)).not.toContain(store.job); // no items yet
+
+      await planned(store, [item('u1'), item('u2')]);
+      const listed = (await store.listUnfinishedJobs()).find((job) => job.name === store.job);
+      expect(listed).toMatchObject({ name: store.job, definition: { revised: true } });
+      expect(listed!.createdAt).toBeGreaterThan(Date.now() - 600_000);
+      await finish(store, 'u1');
+      expect((await store.listUnfinishedJobs()).map((job) => job.name)).toContain(store.job);
+      await finish(store, 'u2');
+      expect((await store.listUnfinishedJobs()).map((job) => job.name)).not.toContain(store.job);
+    });
+
+    it('migrates idempotently; a second store on the same ledger (another process) sees the same items', async () => {
+      const { location, job } = harness.fresh();
+      const first = await open(location, { job });
+      await first.migrate();
+      await first.migrate();
+      await planned(first, [item('kept')]);
+      const second = await open(location, { job });
+      await second.migrate();
+      expect((await second.get('kept'))!.state).toBe('pending');
+      expect(await second.claim('other', 5, 60_000)).toHaveLength(1);
+      expect(await first.claim('w', 5, 60_000)).toHaveLength(0); // held by the other store's worker
+    });
+
+    it('opens only an existing ledger when asked not to create one', async () => {
+      const { location, job } = harness.fresh();
+      const missing = (async () => {
+        const store = await open(location, { job, create: false });
+        await store.migrate();
+      })();
+      await expect(missing).rejects.toBeInstanceOf(LedgerNotFoundError);
+      await expect(missing).rejects.toThrow(`job ${job} has no ledger there yet`);
+      const creator = await open(location, { job });
+      await creator.migrate();
+      await planned(creator, [item('there')]);
+      const reader = await open(location, { job, create: false });
+      await reader.migrate();
+      expect((await reader.stats()).total).toBe(1);
+    });
+
+    it('refuses a ledger whose schema is newer than this code, naming both versions', async () => {
+      const { location, job } = harness.fresh();
+      const store = await open(location, { job });
+      await store.migrate();
+      const undo = await harness.pretendNewerSchema(location, 999);
+      try {
+        const newer = await open(location, { job });
+        const refused = newer.migrate();
+        await expect(refused).rejects.toBeInstanceOf(LedgerTooNewError);
+        await expect(refused).rejects.toThrow(/schema is version 999, newer than this ferry knows \(version \d+\)/);
+      } finally {
+        await undo();
+      }
+    });
+
+    it('declares its coordination policies: a run lock goes with reclaiming every lease at start', async () => {
+      const store = await makeStore();
+      expect(store.policies.reclaimLeasesAtStart).toBe(store.policies.runLockFile !== undefined);
+      expect(['process', 'database']).toContain(store.policies.leaseClock);
     });
   });
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../../src/core/errors.ts';
 import { acquireRunLock } from '../../src/ledger/runLock.ts';
 
 const ledger = (): string => path.join(mkdtempSync(path.join(tmpdir(), 'ferry-lock-')), 'job.sqlite');
+const lockOf = (file: string): string => `${file}.lock`;
 
 describe('run lock', () => {
   it('refuses a second holder while the first lives, naming pid, host and since', async () => {
@@ -14,7 +15,7 @@ describe('run lock', () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       writeFileSync(`${file}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), since: Date.parse('2026-11-24T01:02:03Z') }));
-      const error = await acquireRunLock(file).catch((caught: unknown) => caught);
+      const error = await acquireRunLock(lockOf(file)).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as Error).message).toContain(`this job is already running: pid ${child.pid} on host ${hostname()} since 2026-11-24T01:02:03.000Z`);
     } finally {
@@ -25,13 +26,13 @@ describe('run lock', () => {
   it('takes over the lock of a process that is gone, and releases it', async () => {
     const file = ledger();
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 1 }));
-    const lock = await acquireRunLock(file);
+    const lock = await acquireRunLock(lockOf(file));
     expect(lock.tookOverFrom?.since).toBe(1);
     expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(process.pid);
-    await expect(acquireRunLock(file)).rejects.toThrow(/already running/);
+    await expect(acquireRunLock(lockOf(file))).rejects.toThrow(/already running/);
     await lock.release();
     expect(existsSync(`${file}.lock`)).toBe(false);
-    const again = await acquireRunLock(file);
+    const again = await acquireRunLock(lockOf(file));
     await again.release();
   });
 });

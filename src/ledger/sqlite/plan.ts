@@ -3,8 +3,10 @@
 // a key already stamped with this generation is a duplicate in the manifest.
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { ChangePolicy, PlanBatchResult } from '../types.ts';
+import { ItemState, type ChangePolicy, type PlanBatchResult } from '../types.ts';
 import { BatchReader, type PlanBatch } from '../planBatch.ts';
+import { NOT_STARTED_STATES, REJECTED, RESETTABLE_STATES, UPLOADED_STATES } from '../planRules.ts';
+import { sqlState, sqlStates } from '../sqlStates.ts';
 
 interface Existing {
   state: string;
@@ -22,10 +24,10 @@ const INSERT_COLUMNS = 9;
 /** The first five of those: what a re-plan compares. */
 const CONTENT_COLUMNS = 5;
 
-/** Items that are done with (or have not started) their upload can safely be sent round again. */
-const RESETTABLE = new Set(['done', 'skipped', 'failed', 'pending']);
-/** Items with no upload started or finished: a rejected manifest row may replace them. */
-const NOT_STARTED = new Set(['pending', 'failed']);
+const RESETTABLE = new Set<string>(RESETTABLE_STATES);
+const NOT_STARTED = new Set<string>(NOT_STARTED_STATES);
+const PENDING = sqlState(ItemState.pending);
+const FAILED = sqlState(ItemState.failed);
 
 export class SqlitePlanner {
   readonly #db: DatabaseSync;
@@ -48,7 +50,7 @@ export class SqlitePlanner {
     // plus an insert; a hundred rows per statement beat one (about a quarter less time at a
     // million rows). Only keys that were already there are looked up.
     const insert = `INSERT OR IGNORE INTO items (key, source, fields, size, mtime_ms, origin, created_at, updated_at, plan_generation, state) VALUES `;
-    const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`;
+    const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ${PENDING})`;
     this.#insertNew = db.prepare(insert + values);
     this.#insertChunkRows = db.prepare(insert + Array.from({ length: CHUNK_ROWS }, () => values).join(', '));
     this.#stamp = db.prepare('UPDATE items SET plan_generation = ? WHERE key = ?');
@@ -59,21 +61,21 @@ export class SqlitePlanner {
        FROM (VALUES ${Array.from({ length: CHUNK_ROWS }, () => '(?, ?, ?, ?, ?)').join(', ')}) AS manifest
        WHERE items.key = manifest.column1 AND items.source = manifest.column2 AND items.fields = manifest.column3
          AND items.size IS manifest.column4 AND items.mtime_ms IS manifest.column5 AND items.plan_generation <> ?1
-         AND items.error_class IS NOT 'rejected'`,
+         AND items.error_class IS NOT '${REJECTED}'`,
     );
     this.#reset = db.prepare(
-      `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, origin = ?, state = 'pending',
+      `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, origin = ?, state = ${PENDING},
          remote = '{}', attempts = 0, not_before = 0, last_error = NULL, error_class = NULL, bytes = NULL,
          started_at = NULL, finished_at = NULL, updated_at = ?, plan_generation = ?,
-         revision = CASE WHEN state IN ('done', 'skipped') THEN revision + 1 ELSE revision END
+         revision = CASE WHEN state IN (${sqlStates(UPLOADED_STATES)}) THEN revision + 1 ELSE revision END
        WHERE key = ?`,
     );
     this.#reject = db.prepare(
       `INSERT INTO items (key, source, fields, origin, state, last_error, error_class, created_at, updated_at, finished_at, plan_generation)
-       VALUES (?, '', '{}', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', source = '', fields = '{}',
+       VALUES (?, '', '{}', ?, ${FAILED}, ?, '${REJECTED}', ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = ${FAILED}, last_error = excluded.last_error, error_class = '${REJECTED}', source = '', fields = '{}',
          origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
-       WHERE items.state IN ('pending', 'failed')`,
+       WHERE items.state IN (${sqlStates(NOT_STARTED_STATES)})`,
     );
   }
 
@@ -176,7 +178,7 @@ export class SqlitePlanner {
     if (existing.plan_generation === generation) {
       counts.duplicates++;
       counts.duplicateSightings.push({ key, origin });
-    } else if (existing.error_class === 'rejected') {
+    } else if (existing.error_class === REJECTED) {
       // A row rejected before never reached the platform: its corrected version always replaces it.
       this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
       counts.changed++;

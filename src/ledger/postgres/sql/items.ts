@@ -1,0 +1,28 @@
+// Reading items, and the one write that is not a worker's: retry.
+
+import { REJECTED } from '../../planRules.ts';
+import { DB_NOW_MS } from './clock.ts';
+import { statement } from './statement.ts';
+import { FAILED, PENDING } from './states.ts';
+
+/** $1 job id, $2 key */
+export const getItem = statement('get_item', 'SELECT * FROM ferry.items WHERE job_id = $1 AND key = $2');
+
+/** Keyset pages in key order: $1 job id, $2 the last key of the previous page, $3 page size. */
+export const itemsPage = statement('items_page', 'SELECT * FROM ferry.items WHERE job_id = $1 AND key > $2 ORDER BY key LIMIT $3');
+
+/** The same, only items in some states: $4 the states (text[]). */
+export const itemsPageInStates = statement(
+  'items_page_in_states',
+  'SELECT * FROM ferry.items WHERE job_id = $1 AND key > $2 AND state = ANY ($4::text[]) ORDER BY key LIMIT $3',
+);
+
+/**
+ * $1 job id. failed → pending with a fresh attempt and time budget; rejected manifest rows stay
+ * failed, since only a corrected manifest (re-planned) can fix them.
+ */
+export const retryFailed = statement(
+  'retry_failed',
+  `UPDATE ferry.items SET state = ${PENDING}, attempts = 0, not_before = 0, started_at = NULL, finished_at = NULL, updated_at = ${DB_NOW_MS}
+   WHERE job_id = $1 AND state = ${FAILED} AND COALESCE(error_class, '') <> '${REJECTED}'`,
+);

@@ -1,0 +1,231 @@
+// The shared ledger: PostgreSQL, for many workers on many machines and many jobs in one
+// database. Workers coordinate only through it: claims with FOR UPDATE SKIP LOCKED, leases
+// measured by the database's clock and renewed by heartbeats, any worker reclaiming an expired
+// lease. There is no run lock and nothing frees other workers' leases at start (policies).
+// Every statement is job-scoped; the SQL lives in sql/, one builder per purpose.
+
+import type pg from 'pg';
+import { LedgerNotFoundError, LedgerUnavailableError } from '../errors.ts';
+import type { PlanBatch } from '../planBatch.ts';
+import {
+  ITEM_STATES,
+  ItemState,
+  LeaseLostError,
+  type ChangePolicy,
+  type ItemFilter,
+  type ItemPatch,
+  type ItemRecord,
+  type JobDefinition,
+  type JobEntry,
+  type LedgerDurability,
+  type LedgerPolicies,
+  type LedgerStats,
+  type LedgerStore,
+  type PlanBatchResult,
+} from '../types.ts';
+import { PLAN_LOCK_SPACE } from './locks.ts';
+import { migrateSchema, schemaVersion } from './migrate.ts';
+import { planColumns } from './planColumns.ts';
+import { createPool, DEFAULT_POOL_SIZE, maskedUrl } from './pool.ts';
+import { toRecord, type PgItemRow } from './rows.ts';
+import { claimItems } from './sql/claim.ts';
+import { getItem, itemsPage, itemsPageInStates, retryFailed } from './sql/items.ts';
+import { ensureJob, findJob, jobDefinition, registerJob, unfinishedJobs } from './sql/jobs.ts';
+import { nextWakeAt, releaseAllLeases, releaseLeases, renewLeases } from './sql/leases.ts';
+import { beginPlan, planBatch, PlanAction } from './sql/plan.ts';
+import type { Statement } from './sql/statement.ts';
+import { countsByState, recentlyFinished, topErrors } from './sql/stats.ts';
+import { transitionStatement } from './sql/transition.ts';
+
+const PAGE = 1_000;
+
+export interface PostgresLedgerOptions {
+  job: string;
+  durability?: LedgerDurability;
+  /** Connections this process may open (default 4). */
+  poolSize?: number;
+  /** false: open only a ledger that already holds the job (read-side verbs). Default true. */
+  create?: boolean;
+}
+
+export function openPostgresLedger(url: string, options: PostgresLedgerOptions): LedgerStore {
+  return new PostgresLedger(url, options);
+}
+
+type Value = string | number | boolean | null | readonly (string | number | null)[];
+
+class PostgresLedger implements LedgerStore {
+  readonly job: string;
+  readonly location: string;
+  readonly policies: LedgerPolicies = { runLockFile: undefined, reclaimLeasesAtStart: false, leaseClock: 'database' };
+  readonly #pool: pg.Pool;
+  readonly #create: boolean;
+  #jobId: number | undefined;
+  #closed = false;
+
+  constructor(url: string, options: PostgresLedgerOptions) {
+    this.job = options.job;
+    this.location = maskedUrl(url);
+    this.#create = options.create ?? true;
+    this.#pool = createPool(url, { poolSize: options.poolSize ?? DEFAULT_POOL_SIZE, durability: options.durability ?? 'normal' });
+  }
+
+  async #query<Row extends pg.QueryResultRow>(sql: Statement, values: Value[]): Promise<pg.QueryResult<Row>> {
+    return this.#pool.query<Row>({ name: sql.name, text: sql.text, values: values as unknown[] });
+  }
+
+  get #id(): number {
+    if (this.#jobId === undefined) throw new Error(`ledger ${this.location}: migrate() must be called before the ledger is used`);
+    return this.#jobId;
+  }
+
+  async migrate(): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new LedgerUnavailableError(this.location, (error as Error).message, { cause: error });
+    }
+    try {
+      // A read-side verb must not install ferry's schema into whatever database it was pointed at.
+      if (!this.#create && (await schemaVersion(client)) === 0) throw new LedgerNotFoundError(this.location, this.job);
+      await migrateSchema(client, this.location);
+      const job = await client.query<{ id: number }>({ ...(this.#create ? ensureJob : findJob), values: [this.job] });
+      if (job.rows.length === 0) throw new LedgerNotFoundError(this.location, this.job);
+      this.#jobId = job.rows[0]!.id;
+    } finally {
+      client.release();
+    }
+  }
+
+  async registerJob(definition: JobDefinition): Promise<void> {
+    await this.#query(registerJob, [this.#id, JSON.stringify(definition)]);
+  }
+
+  async jobDefinition(): Promise<JobDefinition | undefined> {
+    const result = await this.#query<{ definition: JobDefinition | null }>(jobDefinition, [this.#id]);
+    return result.rows[0]?.definition ?? undefined;
+  }
+
+  async listUnfinishedJobs(): Promise<JobEntry[]> {
+    const result = await this.#query<{ name: string; created_at: number; definition: JobDefinition | null }>(unfinishedJobs, []);
+    return result.rows.map((row) => ({ name: row.name, createdAt: row.created_at, definition: row.definition }));
+  }
+
+  async beginPlan(): Promise<number> {
+    const result = await this.#query<{ generation: number }>(beginPlan, [this.#id]);
+    return result.rows[0]!.generation;
+  }
+
+  async upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult> {
+    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0, duplicateSightings: [] };
+    if (batch.count === 0) return counts;
+    const columns = planColumns(batch);
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One planner per job at a time, batch by batch: two runs planning the same job at once
+      // (two machines' cron) cannot both insert a key, and each batch decides on rows it has locked.
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [PLAN_LOCK_SPACE, this.#id]);
+      const result = await client.query<{ counts: Partial<Record<PlanAction, number>>; duplicates: [string, string][] }>({
+        name: planBatch.name,
+        text: planBatch.text,
+        values: [this.#id, generation, policy === 'reupload', columns.keys, columns.sources, columns.fields, columns.sizes, columns.mtimes, columns.origins, columns.reasons],
+      });
+      await client.query('COMMIT');
+      const tally = result.rows[0]!.counts;
+      const count = (action: PlanAction): number => tally[action] ?? 0;
+      counts.added = count(PlanAction.add);
+      counts.changed = count(PlanAction.reset) + count(PlanAction.keepChanged);
+      counts.unchanged = count(PlanAction.unchanged);
+      counts.rejected = count(PlanAction.reject) + count(PlanAction.keepRejected);
+      counts.duplicateSightings = result.rows[0]!.duplicates.map(([key, origin]) => ({ key, origin }));
+      counts.duplicates = counts.duplicateSightings.length;
+      return counts;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async claim(owner: string, limit: number, leaseMs: number, now?: number): Promise<ItemRecord[]> {
+    const result = await this.#query<PgItemRow>(claimItems, [this.#id, owner, limit, leaseMs, now ?? null]);
+    return result.rows.map(toRecord);
+  }
+
+  async transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord> {
+    const { statement, values } = transitionStatement(patch);
+    const result = await this.#query<PgItemRow>(statement, [this.#id, key, owner, ...values]);
+    const row = result.rows[0];
+    if (!row) throw new LeaseLostError(key, owner);
+    return toRecord(row);
+  }
+
+  async renewLeases(owner: string, leaseMs: number, now?: number): Promise<number> {
+    return (await this.#query(renewLeases, [this.#id, owner, leaseMs, now ?? null])).rowCount ?? 0;
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    await this.#query(releaseLeases, [this.#id, owner]);
+  }
+
+  async releaseAllLeases(): Promise<number> {
+    return (await this.#query(releaseAllLeases, [this.#id])).rowCount ?? 0;
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    return (await this.#query<{ at: number | null }>(nextWakeAt, [this.#id])).rows[0]!.at;
+  }
+
+  async get(key: string): Promise<ItemRecord | undefined> {
+    const row = (await this.#query<PgItemRow>(getItem, [this.#id, key])).rows[0];
+    return row ? toRecord(row) : undefined;
+  }
+
+  async stats(windowMs = 60_000, now?: number): Promise<LedgerStats> {
+    const [byState, recent, errors] = await Promise.all([
+      this.#query<{ state: ItemState; n: number; bytes: number }>(countsByState, [this.#id]),
+      this.#query<{ n: number }>(recentlyFinished, [this.#id, windowMs, now ?? null]),
+      this.#query<{ error_class: string | null; n: number; example: string | null }>(topErrors, [this.#id]),
+    ]);
+    const counts = Object.fromEntries(ITEM_STATES.map((state) => [state, 0])) as Record<ItemState, number>;
+    let total = 0;
+    let bytesDone = 0;
+    for (const row of byState.rows) {
+      counts[row.state] = row.n;
+      total += row.n;
+      if (row.state === ItemState.done) bytesDone = row.bytes;
+    }
+    return {
+      counts,
+      total,
+      recentlyFinished: recent.rows[0]!.n,
+      windowMs,
+      topErrors: errors.rows.map((row) => ({ errorClass: row.error_class ?? 'unknown', count: row.n, example: row.example ?? '' })),
+      bytesDone,
+    };
+  }
+
+  async *iterate(filter: ItemFilter = {}): AsyncIterable<ItemRecord> {
+    const states = filter.states ?? [];
+    let after = '';
+    for (;;) {
+      const page = states.length > 0 ? await this.#query<PgItemRow>(itemsPageInStates, [this.#id, after, PAGE, states]) : await this.#query<PgItemRow>(itemsPage, [this.#id, after, PAGE]);
+      for (const row of page.rows) yield toRecord(row);
+      if (page.rows.length < PAGE) return;
+      after = page.rows.at(-1)!.key;
+    }
+  }
+
+  async retryFailed(): Promise<number> {
+    return (await this.#query(retryFailed, [this.#id])).rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
