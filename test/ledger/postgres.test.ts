@@ -124,6 +124,25 @@ describeWithPostgres('postgres ledger', (database) => {
     expect((await one.stats()).total).toBe(keys.length);
   });
 
+  it('a re-plan does not reset an item that a worker moves into flight while the plan decides', async () => {
+    const job = newJob();
+    const store = await worker(job);
+    await plan(store, ['busy']);
+    // A worker's transaction has the item in flight but has not committed yet when the plan reads it.
+    const db = database();
+    await db.query('BEGIN');
+    await db.query(`UPDATE ferry.items SET state = 'submitted', remote = '{"statusId":"S1"}' WHERE key = 'busy' AND job_id = (SELECT id FROM ferry.jobs WHERE name = $1)`, [job]);
+    const replan = store.upsertPlanned(await store.beginPlan(), encodePlanBatch([item('busy', 'v2')]), 'reupload');
+    await sleep(300); // the plan has decided "reset" from what it could see, and waits for the worker's row
+    await db.query('COMMIT');
+    expect(await replan).toMatchObject({ changed: 1, added: 0 });
+    expect((await store.get('busy'))!).toMatchObject({ state: 'submitted', remote: { statusId: 'S1' }, fields: { title: 'busy v1' } });
+    // Once it has settled, the next plan sends the changed item round again.
+    await db.query(`UPDATE ferry.items SET state = 'done' WHERE key = 'busy' AND job_id = (SELECT id FROM ferry.jobs WHERE name = $1)`, [job]);
+    expect(await store.upsertPlanned(await store.beginPlan(), encodePlanBatch([item('busy', 'v2')]), 'reupload')).toMatchObject({ changed: 1 });
+    expect((await store.get('busy'))!).toMatchObject({ state: 'pending', remote: {}, fields: { title: 'busy v2' }, revision: 1 });
+  });
+
   it('claims through the partial index on when items may next be claimed', async () => {
     const store = await worker(newJob());
     await plan(store, ['i1', 'i2']);

@@ -23,16 +23,15 @@ import {
   type LedgerStore,
   type PlanBatchResult,
 } from '../types.ts';
-import { PLAN_LOCK_SPACE } from './locks.ts';
 import { migrateSchema, schemaVersion } from './migrate.ts';
-import { planColumns } from './planColumns.ts';
+import { planBatchInto } from './plan.ts';
 import { createPool, DEFAULT_POOL_SIZE, maskedUrl } from './pool.ts';
 import { toRecord, type PgItemRow } from './rows.ts';
 import { claimItems } from './sql/claim.ts';
 import { getItem, itemsPage, itemsPageInStates, retryFailed } from './sql/items.ts';
 import { ensureJob, findJob, jobDefinition, registerJob, unfinishedJobs } from './sql/jobs.ts';
 import { nextWakeAt, releaseAllLeases, releaseLeases, renewLeases } from './sql/leases.ts';
-import { beginPlan, planBatch, PlanAction } from './sql/plan.ts';
+import { beginPlan } from './sql/plan.ts';
 import type { Statement } from './sql/statement.ts';
 import { countsByState, recentlyFinished, topErrors } from './sql/stats.ts';
 import { transitionStatement } from './sql/transition.ts';
@@ -118,33 +117,9 @@ class PostgresLedger implements LedgerStore {
   }
 
   async upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult> {
-    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0, duplicateSightings: [] };
-    if (batch.count === 0) return counts;
-    const columns = planColumns(batch);
     const client = await this.#pool.connect();
     try {
-      await client.query('BEGIN');
-      // One planner per job at a time, batch by batch: two runs planning the same job at once
-      // (two machines' cron) cannot both insert a key, and each batch decides on rows it has locked.
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [PLAN_LOCK_SPACE, this.#id]);
-      const result = await client.query<{ counts: Partial<Record<PlanAction, number>>; duplicates: [string, string][] }>({
-        name: planBatch.name,
-        text: planBatch.text,
-        values: [this.#id, generation, policy === 'reupload', columns.keys, columns.sources, columns.fields, columns.sizes, columns.mtimes, columns.origins, columns.reasons],
-      });
-      await client.query('COMMIT');
-      const tally = result.rows[0]!.counts;
-      const count = (action: PlanAction): number => tally[action] ?? 0;
-      counts.added = count(PlanAction.add);
-      counts.changed = count(PlanAction.reset) + count(PlanAction.keepChanged);
-      counts.unchanged = count(PlanAction.unchanged);
-      counts.rejected = count(PlanAction.reject) + count(PlanAction.keepRejected);
-      counts.duplicateSightings = result.rows[0]!.duplicates.map(([key, origin]) => ({ key, origin }));
-      counts.duplicates = counts.duplicateSightings.length;
-      return counts;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      return await planBatchInto(client, this.#id, generation, batch, policy);
     } finally {
       client.release();
     }

@@ -1,69 +1,81 @@
-// Planning a batch of manifest entries in one statement (PostgreSQL's counterpart of the SQLite
-// planner, with the same decisions; the conformance suite holds both to them). The batch
-// arrives as column arrays and is unnested in manifest order:
-//   1. each key's first sighting in the batch is planned; later sightings are duplicates;
-//   2. the first sightings' existing rows are locked (FOR UPDATE), so a worker's transition
-//      cannot slip between the decision and the write: it waits for the plan's commit;
-//   3. one decision per key, in the same order of tests as the SQLite planner;
-//   4. the writes, one statement each (their rows never overlap): insert new keys, reset
-//      changed items, record rejected rows, stamp the rest with the generation;
-//   5. counts per decision and the duplicate sightings in manifest order come back as JSON.
-// The caller holds the job's plan lock (locks.ts), so no other planner inserts the same keys.
+// Planning a batch of manifest entries: PostgreSQL's counterpart of the SQLite planner, with the
+// same decisions (the conformance suite holds both to them). Per batch, in one transaction that
+// holds the job's plan lock (planTransaction):
+//   1. planDecide: each key's first sighting in the batch (planColumns.ts) is looked up by its
+//      primary key and decided, in the same order of tests as the SQLite planner; new keys are
+//      inserted in the same statement; one letter per key comes back (PlanAction);
+//   2. the planner sends each kind of write on its own, with the keys as an array parameter:
+//      stamp the generation (planStamp), reset changed items (planReset), record rejected rows
+//      (planReject). A write by key array reads exactly those keys through the primary key
+//      whatever the table's statistics say; a join against the batch could be planned as a scan
+//      of the whole table, slower with every batch (a quadratic first plan).
+// A first plan is one statement per batch, a nightly re-plan two.
+//
+// Workers may transition items meanwhile. Content, plan generation and the 'rejected' mark are
+// only ever written by planners; the two writes that depend on a state a worker can change
+// (reset, reject) repeat that test in their WHERE clause, which PostgreSQL re-evaluates on the
+// row's latest version after waiting for the worker's commit. An item that went in flight in
+// between is not reset but stamped, as the SQLite planner (serialised with the worker) would
+// have found it. Locking every row up front (FOR UPDATE) would do the same, at the cost of
+// writing each row twice.
 
 import { NOT_STARTED_STATES, REJECTED, RESETTABLE_STATES, UPLOADED_STATES } from '../../planRules.ts';
 import { sqlStates } from '../../sqlStates.ts';
+import { PLAN_LOCK_SPACE } from '../locks.ts';
 import { DB_NOW_MS } from './clock.ts';
 import { statement } from './statement.ts';
 import { FAILED, PENDING } from './states.ts';
 
-/** What the planner decided for a key's first sighting in a batch. */
+/** What the planner decided for a key's first sighting in a batch: one letter each. */
 export const PlanAction = {
-  /** A new key: a pending item. */
-  add: 'add',
+  /** A new key: inserted as a pending item. */
+  add: 'a',
+  /** A rejected row for a new key: inserted as a failed item with its reason. */
+  rejectNew: 'R',
   /** Seen before in this plan generation. */
-  duplicate: 'duplicate',
-  /** A rejected row: a failed item with its reason (new, or replacing one not started). */
-  reject: 'reject',
+  duplicate: 'd',
+  /** A rejected row replacing an item not started: failed with its reason. */
+  reject: 'r',
   /** A rejected row whose item is finished or in flight: it stays as it is. */
-  keepRejected: 'keep_rejected',
+  keepRejected: 'k',
   /** Changed (or corrected after a rejection): back to pending, remote ids cleared. */
-  reset: 'reset',
-  unchanged: 'unchanged',
+  reset: 's',
+  unchanged: 'u',
   /** Changed, but the policy (or an upload in flight) keeps it as it is. */
-  keepChanged: 'keep_changed',
+  keepChanged: 'c',
 } as const;
 export type PlanAction = (typeof PlanAction)[keyof typeof PlanAction];
-
-/** $1 job id */
-export const beginPlan = statement('begin_plan', `INSERT INTO ferry.plan_runs (job_id, started_at) VALUES ($1, ${DB_NOW_MS}) RETURNING generation`);
 
 const A = PlanAction;
 const NOW = DB_NOW_MS;
 
 /**
- * $1 job id, $2 generation, $3 reupload (boolean: the change policy), then the entries as
- * arrays in manifest order: $4 keys, $5 sources, $6 fields (JSON text), $7 sizes, $8 mtimes,
- * $9 origins, $10 reasons (null for an item, the reason for a rejected row).
- * Returns one row: counts (JSON object of action → count) and duplicates (JSON [key, origin][]).
+ * Opens a batch's transaction, in one round trip (the job id is a number, safe as text):
+ *  - one planner per job at a time, batch by batch: two runs planning the same job at once (two
+ *    machines' cron) cannot both insert a key or decide on each other's half-written batch;
+ *  - a key is always found through the primary key: on a growing table whose statistics lag,
+ *    the planner may otherwise scan the table once per key.
  */
-export const planBatch = statement(
-  'plan_batch',
-  `WITH batch AS (
-     SELECT entry.*, row_number() OVER (PARTITION BY entry.key ORDER BY entry.ord) AS sighting
-     FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[])
-          WITH ORDINALITY AS entry (key, source, fields, size, mtime_ms, origin, reason, ord)
-   ),
-   existing AS (
-     SELECT items.key, items.state, items.source, items.fields, items.size, items.mtime_ms, items.error_class, items.plan_generation
-     FROM ferry.items AS items JOIN batch ON batch.sighting = 1 AND items.key = batch.key
-     WHERE items.job_id = $1
-     FOR UPDATE OF items
-   ),
-   decided AS (
-     SELECT batch.key, batch.source, batch.fields, batch.size, batch.mtime_ms, batch.origin, batch.reason, batch.ord,
-       existing.key IS NOT NULL AS known,
+export function planTransaction(jobId: number): string {
+  if (!Number.isSafeInteger(jobId)) throw new Error(`planTransaction: bad job id ${jobId}`);
+  return `BEGIN; SET LOCAL enable_seqscan = off; SELECT pg_advisory_xact_lock(${PLAN_LOCK_SPACE}, ${jobId});`;
+}
+
+/** $1 job id */
+export const beginPlan = statement('begin_plan', `INSERT INTO ferry.plan_runs (job_id, started_at) VALUES ($1, ${NOW}) RETURNING generation`);
+
+/**
+ * $1 job id, $2 generation, $3 reupload (boolean: the change policy), then the entries as
+ * arrays, each key once: $4 keys, $5 sources, $6 fields (JSON text), $7 sizes, $8 mtimes,
+ * $9 origins, $10 reasons (null for an item, the reason for a rejected row).
+ * Returns `actions`: one PlanAction letter per key, in the arrays' order.
+ */
+export const planDecide = statement(
+  'plan_decide',
+  `WITH decided AS (
+     SELECT batch.*,
        CASE
-         WHEN existing.key IS NULL THEN CASE WHEN batch.reason IS NULL THEN '${A.add}' ELSE '${A.reject}' END
+         WHEN existing.key IS NULL THEN CASE WHEN batch.reason IS NULL THEN '${A.add}' ELSE '${A.rejectNew}' END
          WHEN existing.plan_generation = $2 THEN '${A.duplicate}'
          WHEN batch.reason IS NOT NULL THEN
            CASE WHEN existing.state IN (${sqlStates(NOT_STARTED_STATES)}) THEN '${A.reject}' ELSE '${A.keepRejected}' END
@@ -76,8 +88,13 @@ export const planBatch = statement(
          -- reupload the next plan sees the change again once it has settled.
          ELSE '${A.keepChanged}'
        END AS action
-     FROM batch LEFT JOIN existing ON existing.key = batch.key
-     WHERE batch.sighting = 1
+     FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[])
+            WITH ORDINALITY AS batch (key, source, fields, size, mtime_ms, origin, reason, ord)
+       LEFT JOIN LATERAL (
+         -- One primary-key probe per key (LIMIT 1 keeps it a probe: a key is unique in its job).
+         SELECT items.key, items.state, items.source, items.fields, items.size, items.mtime_ms, items.error_class, items.plan_generation
+         FROM ferry.items AS items WHERE items.job_id = $1 AND items.key = batch.key LIMIT 1
+       ) AS existing ON true
    ),
    inserted AS (
      INSERT INTO ferry.items (job_id, key, source, fields, size, mtime_ms, origin, state, last_error, error_class, created_at, updated_at, finished_at, plan_generation)
@@ -88,35 +105,42 @@ export const planBatch = statement(
        ${NOW}, ${NOW},
        CASE WHEN reason IS NULL THEN NULL ELSE ${NOW} END,
        $2
-     FROM decided WHERE NOT known AND action IN ('${A.add}', '${A.reject}')
-     RETURNING 1
-   ),
-   reset AS (
-     UPDATE ferry.items AS items SET source = decided.source, fields = decided.fields, size = decided.size, mtime_ms = decided.mtime_ms,
-       origin = decided.origin, state = ${PENDING}, remote = '{}', attempts = 0, not_before = 0, last_error = NULL, error_class = NULL,
-       bytes = NULL, started_at = NULL, finished_at = NULL, updated_at = ${NOW}, plan_generation = $2,
-       revision = CASE WHEN items.state IN (${sqlStates(UPLOADED_STATES)}) THEN items.revision + 1 ELSE items.revision END
-     FROM decided
-     WHERE decided.action = '${A.reset}' AND items.job_id = $1 AND items.key = decided.key
-     RETURNING 1
-   ),
-   rejected AS (
-     UPDATE ferry.items AS items SET state = ${FAILED}, last_error = decided.reason, error_class = '${REJECTED}', source = '', fields = '{}',
-       origin = decided.origin, updated_at = ${NOW}, finished_at = ${NOW}, plan_generation = $2
-     FROM decided
-     WHERE decided.known AND decided.action = '${A.reject}' AND items.job_id = $1 AND items.key = decided.key
-     RETURNING 1
-   ),
-   stamped AS (
-     UPDATE ferry.items AS items SET plan_generation = $2
-     FROM decided
-     WHERE decided.action IN ('${A.unchanged}', '${A.keepChanged}', '${A.keepRejected}') AND items.job_id = $1 AND items.key = decided.key
+     FROM decided WHERE action IN ('${A.add}', '${A.rejectNew}')
      RETURNING 1
    )
-   SELECT
-     (SELECT COALESCE(json_object_agg(action, n), '{}') FROM (SELECT action, count(*) AS n FROM decided GROUP BY action) AS tally) AS counts,
-     (SELECT COALESCE(json_agg(json_build_array(key, origin) ORDER BY ord), '[]')
-      FROM (SELECT key, origin, ord FROM batch WHERE sighting > 1
-            UNION ALL
-            SELECT key, origin, ord FROM decided WHERE action = '${A.duplicate}') AS repeats) AS duplicates`,
+   SELECT string_agg(action, '' ORDER BY ord) AS actions FROM decided`,
+);
+
+/** $1 job id, $2 generation, $3 keys: seen in this plan, left as they are. */
+export const planStamp = statement('plan_stamp', 'UPDATE ferry.items SET plan_generation = $2 WHERE job_id = $1 AND key = ANY ($3::text[])');
+
+/**
+ * $1 job id, $2 generation, $3 keys, $4 sources, $5 fields, $6 sizes, $7 mtimes, $8 origins.
+ * Back to pending with the new content and no remote ids; a new revision if it had reached the
+ * platform. Returns the keys reset: the others went in flight meanwhile (stamp them instead).
+ */
+export const planReset = statement(
+  'plan_reset',
+  `UPDATE ferry.items AS items SET source = entry.source, fields = entry.fields, size = entry.size, mtime_ms = entry.mtime_ms,
+     origin = entry.origin, state = ${PENDING}, remote = '{}', attempts = 0, not_before = 0, last_error = NULL, error_class = NULL,
+     bytes = NULL, started_at = NULL, finished_at = NULL, updated_at = ${NOW}, plan_generation = $2,
+     revision = CASE WHEN items.state IN (${sqlStates(UPLOADED_STATES)}) THEN items.revision + 1 ELSE items.revision END
+   FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[]) AS entry (key, source, fields, size, mtime_ms, origin)
+   WHERE items.job_id = $1 AND items.key = ANY ($3::text[]) AND items.key = entry.key
+     AND (items.error_class = '${REJECTED}' OR items.state IN (${sqlStates(RESETTABLE_STATES)}))
+   RETURNING items.key`,
+);
+
+/**
+ * $1 job id, $2 generation, $3 keys, $4 origins, $5 reasons. A rejected row replaces an item not
+ * started. Returns the keys recorded: the others went in flight meanwhile (stamp them instead).
+ */
+export const planReject = statement(
+  'plan_reject',
+  `UPDATE ferry.items AS items SET state = ${FAILED}, last_error = entry.reason, error_class = '${REJECTED}', source = '', fields = '{}',
+     origin = entry.origin, updated_at = ${NOW}, finished_at = ${NOW}, plan_generation = $2
+   FROM unnest($3::text[], $4::text[], $5::text[]) AS entry (key, origin, reason)
+   WHERE items.job_id = $1 AND items.key = ANY ($3::text[]) AND items.key = entry.key
+     AND items.state IN (${sqlStates(NOT_STARTED_STATES)})
+   RETURNING items.key`,
 );
