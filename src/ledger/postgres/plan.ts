@@ -15,7 +15,7 @@ export async function planBatchInto(client: pg.ClientBase, jobId: number, genera
   const duplicates: number[] = [];
   await client.query(planTransaction(jobId));
   try {
-    const decided = await client.query<{ actions: string | null }>(planDecide.text, [
+    const decided = await client.query<{ actions: string | null; unstamped: number[] }>(planDecide.text, [
       jobId,
       generation,
       policy === 'reupload',
@@ -28,7 +28,8 @@ export async function planBatchInto(client: pg.ClientBase, jobId: number, genera
       columns.reasons,
     ]);
     const actions = decided.rows[0]!.actions ?? '';
-    const stamp: string[] = [];
+    // Stamped already, by the row versions the decision read; a few may have moved on since.
+    const stamp = decided.rows[0]!.unstamped.map((index) => columns.keys[index]!);
     const reset: number[] = [];
     const reject: number[] = [];
     for (let index = 0; index < actions.length; index++) {
@@ -48,7 +49,6 @@ export async function planBatchInto(client: pg.ClientBase, jobId: number, genera
           break;
         case PlanAction.keepRejected:
           counts.rejected++;
-          stamp.push(columns.keys[index]!);
           break;
         case PlanAction.reset:
           counts.changed++;
@@ -56,11 +56,9 @@ export async function planBatchInto(client: pg.ClientBase, jobId: number, genera
           break;
         case PlanAction.keepChanged:
           counts.changed++;
-          stamp.push(columns.keys[index]!);
           break;
         case PlanAction.unchanged:
           counts.unchanged++;
-          stamp.push(columns.keys[index]!);
           break;
         default:
           throw new Error(`plan: unknown action "${actions[index]}"`);

@@ -34,6 +34,7 @@ import { nextWakeAt, releaseAllLeases, releaseLeases, renewLeases } from './sql/
 import { beginPlan } from './sql/plan.ts';
 import type { Statement } from './sql/statement.ts';
 import { countsByState, recentlyFinished, topErrors } from './sql/stats.ts';
+import { analyzeItems, statisticsStale } from './sql/statistics.ts';
 import { transitionStatement } from './sql/transition.ts';
 
 const PAGE = 1_000;
@@ -112,6 +113,7 @@ class PostgresLedger implements LedgerStore {
   }
 
   async beginPlan(): Promise<number> {
+    if ((await this.#query<{ stale: boolean }>(statisticsStale, [])).rows[0]!.stale) await this.#pool.query(analyzeItems);
     const result = await this.#query<{ generation: number }>(beginPlan, [this.#id]);
     return result.rows[0]!.generation;
   }

@@ -1,15 +1,17 @@
 // Planning a batch of manifest entries: PostgreSQL's counterpart of the SQLite planner, with the
-// same decisions (the conformance suite holds both to them). Per batch, in one transaction that
+// same decisions (the conformance suite holds them to it). Per batch, in one transaction that
 // holds the job's plan lock (planTransaction):
 //   1. planDecide: each key's first sighting in the batch (planColumns.ts) is looked up by its
-//      primary key and decided, in the same order of tests as the SQLite planner; new keys are
-//      inserted in the same statement; one letter per key comes back (PlanAction);
-//   2. the planner sends each kind of write on its own, with the keys as an array parameter:
-//      stamp the generation (planStamp), reset changed items (planReset), record rejected rows
-//      (planReject). A write by key array reads exactly those keys through the primary key
-//      whatever the table's statistics say; a join against the batch could be planned as a scan
-//      of the whole table, slower with every batch (a quadratic first plan).
-// A first plan is one statement per batch, a nightly re-plan two.
+//      primary key and decided, in the same order of tests as the SQLite planner; in the same
+//      statement new keys are inserted and the rows found unchanged (or kept) are stamped with
+//      the generation, by the row versions just read (ctid: no second lookup); one letter per
+//      key comes back (PlanAction), and any row a worker updated meanwhile, for a stamp by key;
+//   2. the rarer writes, each with its keys as an array parameter: reset changed items
+//      (planReset), record rejected rows (planReject), stamp by key what is left (planStamp).
+// A first plan and a nightly re-plan are one statement per batch. Nothing here joins the batch
+// to the table for the planner to cost: a batch is a few thousand keys in a table that may hold
+// millions, and with statistics that lag behind a growing table a join can be planned as a
+// scan of the whole table per batch (a quadratic plan).
 //
 // Workers may transition items meanwhile. Content, plan generation and the 'rejected' mark are
 // only ever written by planners; the two writes that depend on a state a worker can change
@@ -64,16 +66,21 @@ export function planTransaction(jobId: number): string {
 /** $1 job id */
 export const beginPlan = statement('begin_plan', `INSERT INTO ferry.plan_runs (job_id, started_at) VALUES ($1, ${NOW}) RETURNING generation`);
 
+/** The decisions that leave an item as it is, stamped with the generation. */
+const STAMPED = `'${A.unchanged}', '${A.keepChanged}', '${A.keepRejected}'`;
+
 /**
  * $1 job id, $2 generation, $3 reupload (boolean: the change policy), then the entries as
  * arrays, each key once: $4 keys, $5 sources, $6 fields (JSON text), $7 sizes, $8 mtimes,
  * $9 origins, $10 reasons (null for an item, the reason for a rejected row).
- * Returns `actions`: one PlanAction letter per key, in the arrays' order.
+ * Returns `actions`: one PlanAction letter per key, in the arrays' order; `unstamped`: the
+ * 0-based indexes of keys to stamp that a worker updated after they were read (their row
+ * version moved on), to be stamped by key.
  */
 export const planDecide = statement(
   'plan_decide',
   `WITH decided AS (
-     SELECT batch.*,
+     SELECT batch.*, existing.tid,
        CASE
          WHEN existing.key IS NULL THEN CASE WHEN batch.reason IS NULL THEN '${A.add}' ELSE '${A.rejectNew}' END
          WHEN existing.plan_generation = $2 THEN '${A.duplicate}'
@@ -92,7 +99,7 @@ export const planDecide = statement(
             WITH ORDINALITY AS batch (key, source, fields, size, mtime_ms, origin, reason, ord)
        LEFT JOIN LATERAL (
          -- One primary-key probe per key (LIMIT 1 keeps it a probe: a key is unique in its job).
-         SELECT items.key, items.state, items.source, items.fields, items.size, items.mtime_ms, items.error_class, items.plan_generation
+         SELECT items.ctid AS tid, items.key, items.state, items.source, items.fields, items.size, items.mtime_ms, items.error_class, items.plan_generation
          FROM ferry.items AS items WHERE items.job_id = $1 AND items.key = batch.key LIMIT 1
        ) AS existing ON true
    ),
@@ -107,8 +114,15 @@ export const planDecide = statement(
        $2
      FROM decided WHERE action IN ('${A.add}', '${A.rejectNew}')
      RETURNING 1
+   ),
+   stamped AS (
+     UPDATE ferry.items SET plan_generation = $2
+     WHERE ctid = ANY (ARRAY(SELECT tid FROM decided WHERE action IN (${STAMPED}))) AND job_id = $1
+     RETURNING key
    )
-   SELECT string_agg(action, '' ORDER BY ord) AS actions FROM decided`,
+   SELECT
+     (SELECT string_agg(action, '' ORDER BY ord) FROM decided) AS actions,
+     ARRAY(SELECT (ord - 1)::integer FROM decided WHERE action IN (${STAMPED}) AND key NOT IN (SELECT key FROM stamped)) AS unstamped`,
 );
 
 /** $1 job id, $2 generation, $3 keys: seen in this plan, left as they are. */
