@@ -143,6 +143,23 @@ describeWithPostgres('postgres ledger', (database) => {
     expect((await store.get('busy'))!).toMatchObject({ state: 'pending', remote: {}, fields: { title: 'busy v2' }, revision: 1 });
   });
 
+  it('a re-plan stamps an unchanged item that a worker updates while the plan writes it', async () => {
+    const job = newJob();
+    const store = await worker(job);
+    await plan(store, ['calm']);
+    const db = database();
+    await db.query('BEGIN');
+    await db.query(`UPDATE ferry.items SET state = 'submitted' WHERE key = 'calm' AND job_id = (SELECT id FROM ferry.jobs WHERE name = $1)`, [job]);
+    const generation = await store.beginPlan();
+    const replan = store.upsertPlanned(generation, encodePlanBatch([item('calm')]), 'reupload');
+    await sleep(300); // the plan read the row before the worker's update and waits for it
+    await db.query('COMMIT');
+    expect(await replan).toMatchObject({ unchanged: 1, duplicates: 0 });
+    // Stamped all the same: a second sighting in this plan is a duplicate.
+    expect(await store.upsertPlanned(generation, encodePlanBatch([item('calm')]), 'reupload')).toMatchObject({ duplicates: 1, duplicateSightings: [{ key: 'calm' }] });
+    expect((await store.get('calm'))!.state).toBe('submitted');
+  });
+
   it('claims through the partial index on when items may next be claimed', async () => {
     const store = await worker(newJob());
     await plan(store, ['i1', 'i2']);
