@@ -1,7 +1,8 @@
-// A plan batch as the column arrays the plan statement unnests (sql/plan.ts): node-postgres
-// sends each as one array parameter, so a batch of thousands of entries is one round trip.
-// Repeats of a key within the batch are found here, with a Map of the batch's keys, rather than
-// by a sort in the database: only each key's first sighting in the batch is sent.
+// A plan batch as the column arrays the plan statements unnest (sql/plan.ts), a slice at a
+// time: node-postgres sends each column as one array parameter, so a slice is one round trip,
+// and only the slice being written is decoded onto the heap. Repeats of a key within the batch
+// are found here, with a Set of the batch's keys, rather than by a sort in the database: only
+// each key's first sighting in the batch is sent.
 
 import { BatchReader, type PlanBatch } from '../planBatch.ts';
 
@@ -14,31 +15,51 @@ export interface PlanColumns {
   origins: string[];
   /** null for an item; the reason for a row the manifest rejected. */
   reasons: (string | null)[];
-  /** Where each sent entry stands in the batch (manifest order). */
+  /** Where each entry stands in the batch (manifest order). */
   positions: number[];
-  /** Repeats of a key within the batch, with their positions: duplicates whatever the ledger holds. */
-  repeats: { key: string; origin: string; position: number }[];
 }
 
-export function planColumns(batch: PlanBatch): PlanColumns {
-  const columns: PlanColumns = { keys: [], sources: [], fields: [], sizes: [], mtimes: [], origins: [], reasons: [], positions: [], repeats: [] };
-  const seen = new Set<string>();
-  const reader = new BatchReader(batch);
-  for (let position = 0; reader.next(); position++) {
-    if (seen.has(reader.key)) {
-      columns.repeats.push({ key: reader.key, origin: reader.origin, position });
-      continue;
-    }
-    seen.add(reader.key);
-    columns.keys.push(reader.key);
-    // A rejected row has no source or fields: the reader gives '' and '{}', as the ledger stores them.
-    columns.sources.push(reader.source);
-    columns.fields.push(reader.fields);
-    columns.sizes.push(reader.size);
-    columns.mtimes.push(reader.mtimeMs);
-    columns.origins.push(reader.origin);
-    columns.reasons.push(reader.rejected ? reader.reason : null);
-    columns.positions.push(position);
+export interface Sighting {
+  key: string;
+  origin: string;
+  /** Where it stands in the batch. */
+  position: number;
+}
+
+export class PlanSlicer {
+  /** Repeats of a key within the batch so far: duplicates whatever the ledger holds. */
+  readonly repeats: Sighting[] = [];
+  readonly #reader: BatchReader;
+  readonly #size: number;
+  readonly #seen = new Set<string>();
+  #position = 0;
+
+  constructor(batch: PlanBatch, size: number) {
+    this.#reader = new BatchReader(batch);
+    this.#size = size;
   }
-  return columns;
+
+  /** The next slice of up to `size` first sightings, or undefined at the end of the batch. */
+  next(): PlanColumns | undefined {
+    const slice: PlanColumns = { keys: [], sources: [], fields: [], sizes: [], mtimes: [], origins: [], reasons: [], positions: [] };
+    const reader = this.#reader;
+    while (slice.keys.length < this.#size && reader.next()) {
+      const position = this.#position++;
+      if (this.#seen.has(reader.key)) {
+        this.repeats.push({ key: reader.key, origin: reader.origin, position });
+        continue;
+      }
+      this.#seen.add(reader.key);
+      slice.keys.push(reader.key);
+      // A rejected row has no source or fields: the reader gives '' and '{}', as the ledger stores them.
+      slice.sources.push(reader.source);
+      slice.fields.push(reader.fields);
+      slice.sizes.push(reader.size);
+      slice.mtimes.push(reader.mtimeMs);
+      slice.origins.push(reader.origin);
+      slice.reasons.push(reader.rejected ? reader.reason : null);
+      slice.positions.push(position);
+    }
+    return slice.keys.length > 0 ? slice : undefined;
+  }
 }
