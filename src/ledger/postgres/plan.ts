@@ -1,10 +1,9 @@
 // One plan batch into the PostgreSQL ledger (the statements and why they are shaped so are in
-// sql/plan.ts), in one transaction, a slice of a few hundred keys per statement. Small slices
-// keep the planning process small: decoded a whole batch at a time, the batch's strings outlived
-// the round trips, and with each column's array parameter (a megabyte) they filled V8's old
-// generation between major collections, doubling the process's memory for no gain in speed.
-// The statements go unnamed: each is planned for its own arrays, whose lengths the planner then
-// knows, rather than from a generic plan that cannot know them.
+// sql/plan.ts), in one transaction, a slice of a few hundred keys per statement: whatever size
+// the planner's batches take (up to 8 MB of rows), a statement's parameters stay small and only
+// the slice being written is decoded onto the heap. Measured at a million rows, slices of 500
+// plan as fast as whole batches of 5,000. The statements go unnamed: each is planned for its own
+// arrays, whose lengths the planner then knows, rather than from a generic plan that cannot.
 
 import type pg from 'pg';
 import type { PlanBatch } from '../planBatch.ts';
