@@ -1,6 +1,6 @@
 // Planning a batch of manifest entries: PostgreSQL's counterpart of the SQLite planner, with the
 // same decisions (the conformance suite holds them to it). Per batch, in one transaction that
-// holds the job's plan lock (planTransaction):
+// holds the job's plan lock (planTransaction), slice by slice (../plan.ts):
 //   1. planDecide: each key's first sighting in the batch (planColumns.ts) is looked up by its
 //      primary key and decided, in the same order of tests as the SQLite planner; in the same
 //      statement new keys are inserted and the rows found unchanged (or kept) are stamped with
@@ -8,7 +8,7 @@
 //      key comes back (PlanAction), and any row a worker updated meanwhile, for a stamp by key;
 //   2. the rarer writes, each with its keys as an array parameter: reset changed items
 //      (planReset), record rejected rows (planReject), stamp by key what is left (planStamp).
-// A first plan and a nightly re-plan are one statement per batch. Nothing here joins the batch
+// A first plan and a nightly re-plan are one statement per slice. Nothing here joins the batch
 // to the table for the planner to cost: a batch is a few thousand keys in a table that may hold
 // millions, and with statistics that lag behind a growing table a join can be planned as a
 // scan of the whole table per batch (a quadratic plan).
