@@ -3,9 +3,19 @@
 // runs too) when that build was made from the sources as they are now; otherwise, as while
 // editing, the TypeScript sources themselves on Node's type stripping. Both are the same code:
 // the build only spares each process and worker thread the type-stripping compiler (memory, start time).
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { BUILD_STAMP, sourceDigest } from './source-digest.js';
+//
+// Nothing is imported before the Node version is checked: on an old Node, the first module that
+// uses something newer would fail with a message about that module instead of about Node.
+import { nodeVersionProblem } from './node-version.js';
+
+const tooOld = nodeVersionProblem(process.versions.node);
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(2);
+}
+
+const { BUILD_STAMP, sourceDigest } = await import('./source-digest.js');
+const { readFileSync } = await import('node:fs');
 
 function buildIsCurrent() {
   try {
@@ -15,17 +25,15 @@ function buildIsCurrent() {
   }
 }
 
-if (buildIsCurrent()) {
+// FERRY_FORCE_CHILD=1 takes the re-launch path below on any Node (tests of signal forwarding).
+const wrapped = process.env.FERRY_WRAPPED === '1';
+if (wrapped) (await import('./wrapper.js')).dieWithWrapper();
+
+if (buildIsCurrent() && process.env.FERRY_FORCE_CHILD !== '1') {
   await import('../dist/cli/main.js');
-} else if (process.features.typescript) {
+} else if (process.features.typescript && (wrapped || process.env.FERRY_FORCE_CHILD !== '1')) {
   await import('../src/cli/main.ts');
 } else {
   // Node 22 lines before 22.18 strip types only with the flag: re-launch with it.
-  const child = spawn(
-    process.execPath,
-    ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
+  (await import('./wrapper.js')).runWrapped(['--experimental-strip-types', '--disable-warning=ExperimentalWarning', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)]);
 }

@@ -10,11 +10,13 @@ import { openLedger } from '../ledger/open.ts';
 import { acquireRunLock, type RunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
 import { planManifest } from '../plan/planner.ts';
+import { retryTransient } from '../pipeline/retryTransient.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
-import { createTarget } from '../targets/registry.ts';
 import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { ProgressReporter } from './progress.ts';
+import { prepareRetry, targetFor } from './targetFor.ts';
+import type { RunHooks } from '../targets/types.ts';
 
 export interface RunJobResult {
   exitCode: ExitCode;
@@ -56,7 +58,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     }
     await store.registerJob(jobDefinition(ctx));
 
-    const target = options.planOnly ? undefined : createTarget(ctx);
+    const target = options.planOnly ? undefined : targetFor(ctx);
     const manifest = manifestSpecFor(ctx.job);
     const planStarted = performance.now();
     log.info({ manifest: openManifest(manifest).description }, 'planning');
@@ -64,7 +66,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     const plan = await planManifest(store, manifest, {
       policy: ctx.job.job.changePolicy,
       signal: planAbort.signal,
-      onDuplicate: (key, origin) => log.warn({ key, origin }, 'duplicate key in the manifest: processed once'),
+      onDuplicate: (key, origin, conflict) => log.warn({ key, origin, ...conflict }, conflict ? 'conflicting repeat of a key in the manifest: ignored, the first row stands' : 'duplicate key in the manifest: processed once'),
       // A big manifest takes a while: say how far planning has got, as often as run progress.
       onProgress: (counts) => {
         if (performance.now() - lastProgress < ctx.job.runner.progressIntervalMs) return;
@@ -80,7 +82,15 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     log.info({ ...plan, ms: planMs }, 'planned');
     if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
-    await target.prepare(planAbort.signal);
+    const hooks: RunHooks = {
+      expedite: (keys) =>
+        void store.expedite(keys).then(
+          (changed) => changed > 0 && runner?.wake(),
+          (error: unknown) => log.warn({ err: error }, 'could not expedite items'),
+        ),
+      itemsIn: (state) => store.iterate({ states: [state] }),
+    };
+    await retryTransient(() => target.prepare(planAbort.signal, hooks), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal: planAbort.signal });
     const progress = new ProgressReporter(log, ctx.job.name);
     runner = new Runner({
       store,

@@ -10,7 +10,8 @@ export function formatRunSummary(jobName: string, jobFile: string, result: RunJo
     // A rate says something only once planning takes a while; for a dozen rows it measures start-up.
     const rate = result.planMs !== undefined && result.planMs >= 1_000 ? ` (${Math.round((rows / result.planMs) * 1000).toLocaleString('en-US')} rows/s)` : '';
     const took = result.planMs === undefined ? '' : ` in ${(result.planMs / 1000).toFixed(1)} s${rate}`;
-    lines.push(`ferry: job ${jobName} planned${took}: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys, ${plan.rejected} rejected rows`);
+    const conflicts = plan.conflicts > 0 ? ` (${plan.conflicts} conflicting repeat${plan.conflicts === 1 ? '' : 's'}: the first row of a key stands, each is named in the log)` : '';
+    lines.push(`ferry: job ${jobName} planned${took}: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys${conflicts}, ${plan.rejected} rejected rows`);
     if (!outcome && result.exitCode === 0) lines.push(`  nothing uploaded (--plan-only); see ferry status ${jobFile}, upload with ferry run ${jobFile}`);
   }
   if (outcome) {

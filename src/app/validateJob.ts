@@ -1,14 +1,25 @@
 // `ferry validate`: every check a run would make before its first upload, and nothing that
-// changes anything: config and job schema, secrets, every manifest row, the credentials and
-// destination at the platform, and the reachability of (a sample of) the sources.
+// changes anything: config and job schema, secrets, every manifest row (against the target's
+// item rules, duplicate and conflicting keys included), the credentials and destination at the
+// platform, and the reachability of (a sample of) the sources. `--offline` checks files only:
+// it contacts nothing and so needs no credentials (it says which a run will need).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ExitCode } from '../core/errors.ts';
-import { createTarget } from '../targets/registry.ts';
-import type { JobContext } from './jobContext.ts';
+import { readSecret } from '../config/secrets.ts';
+import { openSqliteLedger } from '../ledger/sqlite/store.ts';
+import type { PlanCounts } from '../ledger/types.ts';
 import { eachEntry } from '../manifest/batching.ts';
-import { openManifest } from '../manifest/open.ts';
+import { openManifest, type ManifestSpec } from '../manifest/open.ts';
+import { describeConflict } from '../plan/conflicts.ts';
+import { planManifest } from '../plan/planner.ts';
+import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
+import { prepareRetry, registrationOf, targetFor } from './targetFor.ts';
+import { retryTransient } from '../pipeline/retryTransient.ts';
 
 export interface ValidateOptions {
   offline: boolean;
@@ -26,27 +37,36 @@ const MAX_LISTED = 20;
 export async function validateJob(ctx: JobContext, options: ValidateOptions): Promise<ValidateResult> {
   const lines: string[] = [`config: ${ctx.config.file ?? '(defaults and environment)'} ok`, `job: ${ctx.job.file} ok (name ${ctx.job.name}, target ${ctx.job.job.target.type})`];
   // Creating the target resolves its secrets: a missing token fails here, before any I/O.
+  // Offline, nothing is contacted, so only say which credentials a run will need.
   // Cintoo jobs are validated up to the target, whose uploads come with a later version.
-  const target = ctx.job.job.target.type === 'cintoo' ? undefined : createTarget(ctx);
-  const manifest = openManifest(manifestSpecFor(ctx.job));
-  const prober = options.offline ? undefined : new SourceProber();
-  let items = 0;
+  const online = !options.offline;
+  const target = online && ctx.job.job.target.type !== 'cintoo' ? targetFor(ctx) : undefined;
+  if (!online) lines.push(...credentialLines(ctx));
+  const spec = manifestSpecFor(ctx.job);
+  const { counts, conflicts } = await planAside(spec, ctx);
+
+  const manifest = openManifest(spec);
+  const prober = online ? new SourceProber() : undefined;
   const rejected: string[] = [];
   for await (const entry of eachEntry(manifest)) {
     if (entry.kind === 'rejected') {
-      rejected.push(`${entry.row.origin}: ${entry.row.reason}`);
+      if (rejected.length < MAX_LISTED) rejected.push(entry.row.reason);
       continue;
     }
-    items++;
     if (prober && (options.sources === 0 || prober.probed < options.sources)) await prober.add(entry.item);
   }
-  lines.push(`manifest: ${manifest.description}: ${items} items, ${rejected.length} rejected rows`);
-  for (const row of rejected.slice(0, MAX_LISTED)) lines.push(`  rejected ${row}`);
-  if (rejected.length > MAX_LISTED) lines.push(`  ... and ${rejected.length - MAX_LISTED} more`);
+  const conflictNote = counts.conflicts > 0 ? ` (${counts.conflicts} conflicting repeat${counts.conflicts === 1 ? '' : 's'})` : '';
+  lines.push(`manifest: ${manifest.description}: ${counts.added} items, ${counts.rejected} rejected rows, ${counts.duplicates} duplicate keys${conflictNote}`);
+  for (const row of rejected) lines.push(`  rejected ${row}`);
+  if (counts.rejected > MAX_LISTED) lines.push(`  ... and ${counts.rejected - MAX_LISTED} more`);
+  for (const conflict of conflicts) lines.push(`  conflict ${conflict}`);
+  if (counts.conflicts > MAX_LISTED) lines.push(`  ... and ${counts.conflicts - MAX_LISTED} more`);
 
   let sourceProblems = 0;
   if (prober) {
-    const findings = target ? await target.check(AbortSignal.timeout(60_000)) : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
+    const findings = target
+      ? await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` })
+      : ['cintoo: not checked (uploading to Cintoo comes with the Cintoo target)'];
     for (const finding of findings) lines.push(`target: ${finding}`);
     await prober.done();
     sourceProblems = prober.problems.length;
@@ -55,8 +75,43 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   } else {
     lines.push('target and sources: not checked (--offline)');
   }
-  const ok = rejected.length === 0 && sourceProblems === 0;
-  if (!ok) lines.push('problems found: the items above would fail; the other items would proceed.');
+  const ok = counts.rejected === 0 && counts.conflicts === 0 && sourceProblems === 0;
+  if (!ok) lines.push('problems found: the rows above would fail or be ignored; the other items would proceed.');
   else lines.push(target ? 'valid: nothing was uploaded; `ferry run` can start.' : 'valid as far as checked; nothing was uploaded.');
   return { exitCode: ok ? ExitCode.ok : ExitCode.itemsFailed, lines };
+}
+
+/**
+ * Plans the manifest into a throw-away ledger, exactly as a run would plan it, for what only
+ * planning knows: duplicate keys and conflicting repeats. The job's own ledger is not touched.
+ */
+async function planAside(spec: ManifestSpec, ctx: JobContext): Promise<{ counts: PlanCounts; conflicts: string[] }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ferry-validate-'));
+  const store = openSqliteLedger(path.join(dir, `${ctx.job.name}.sqlite`));
+  const conflicts: string[] = [];
+  try {
+    await store.migrate();
+    const counts = await planManifest(store, spec, {
+      policy: ctx.job.job.changePolicy,
+      onDuplicate: (key, origin, conflict) => {
+        if (conflict && conflicts.length < MAX_LISTED) conflicts.push(describeConflict(key, origin, conflict));
+      },
+    });
+    return { counts, conflicts };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Which credentials the job's target needs, and whether they are set, without using them. */
+function credentialLines(ctx: JobContext): string[] {
+  const registration = registrationOf(ctx);
+  const section = (ctx.config.config as unknown as Record<string, object>)[registration.type] ?? {};
+  return registration.secrets
+    .filter((secret) => secret.required)
+    .map((secret) => {
+      const set = readSecret(registration.type, secret, section, { secrets: ctx.secrets, env: ctx.env, configFile: ctx.config.file }) !== undefined;
+      return `credentials: ${secret.label} ${set ? 'set' : `not set (${secret.env}); a run will need it`}`;
+    });
 }

@@ -1,7 +1,7 @@
 // The one place where errors become exit codes and operator messages.
 
 import { CommanderError } from 'commander';
-import { AuthError, ExitCode, UsageError } from '../core/errors.ts';
+import { AuthError, ExitCode, PermanentError, PlatformUnavailableError, RateLimitedError, RetryableError, UsageError } from '../core/errors.ts';
 import { scrubText } from '../log/redact.ts';
 
 export function exitWith(code: ExitCode): never {
@@ -13,15 +13,20 @@ export function handleFatal(error: unknown): never {
     // --help and --version end here with code 0; usage mistakes were already printed.
     process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
   }
-  if (error instanceof UsageError) {
-    process.stderr.write(`ferry: ${scrubText(error.message)}\n`);
-    process.exit(ExitCode.usage);
-  }
-  if (error instanceof AuthError) {
-    process.stderr.write(`ferry: authentication failed: ${scrubText(error.message)}. Fix: check the token in the config or environment.\n`);
-    process.exit(ExitCode.auth);
-  }
+  if (error instanceof UsageError) fatal(error.message, ExitCode.usage);
+  if (error instanceof AuthError) fatal(`authentication failed: ${error.message}. Fix: check the credentials in the config or environment.`, ExitCode.auth);
+  if (error instanceof PlatformUnavailableError) fatal(`platform unavailable: ${error.message}`, ExitCode.unavailable);
+  // A transient failure that escaped a retry loop still means "try again", not a defect.
+  if (error instanceof RetryableError || error instanceof RateLimitedError) fatal(`platform unavailable: ${error.message}. Nothing was lost. Fix: run the same command again later.`, ExitCode.unavailable);
+  // The platform refused something about the job itself (a gallery id that does not exist, a
+  // work zone that was deleted): the job needs fixing, like any other usage problem.
+  if (error instanceof PermanentError) fatal(`the platform refused the job: ${error.message}. Fix: correct the job file (ferry validate <job> checks it).`, ExitCode.usage);
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`ferry: unexpected error (a defect; please report it with this text):\n${scrubText(message)}\n`);
-  process.exit(ExitCode.itemsFailed);
+  process.exit(ExitCode.defect);
+}
+
+function fatal(message: string, code: ExitCode): never {
+  process.stderr.write(`ferry: ${scrubText(message)}\n`);
+  process.exit(code);
 }

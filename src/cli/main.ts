@@ -16,6 +16,8 @@ Exit codes:
   1    finished, but some items failed (see ferry report <job> --only failed)
   2    usage, config, job or manifest error (nothing was uploaded for a file-level problem)
   3    the platform refused the credentials
+  70   internal defect in ferry (please report it)
+  75   platform unavailable before any item could run; nothing lost, run again later
   130  interrupted; state is saved, run the same command again to continue
 
 Examples:
@@ -73,7 +75,9 @@ program
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .addHelpText(
     'after',
-    '\nA failed-only CSV is a valid manifest (columns key, source): feed it to a new job to redo just those.\n\nExamples:\n  ferry report jobs/migration.json > report.csv\n  ferry report jobs/migration.json --only failed -o failed.csv\n  ferry report jobs/migration.json --format json',
+    '\nA failed-only CSV is a valid manifest (columns key, source): feed it to a new job to redo just those.\n' +
+      "Cells a spreadsheet would run as formulas (= + - @ tab CR) get a leading ' (removed again when ferry reads the report back);\n" +
+      'signed URLs are written with their query string masked (?***): such items need a fresh URL from their origin.\n\nExamples:\n  ferry report jobs/migration.json > report.csv\n  ferry report jobs/migration.json --only failed -o failed.csv\n  ferry report jobs/migration.json --format json',
   )
   .action(async (job: string, options) => (await import('./commands/report.ts')).reportCommand(job, options));
 
@@ -91,7 +95,7 @@ program
   .description('check config, job, manifest rows, credentials, target and sources without uploading anything')
   .argument('<job>', 'job file')
   .addOption(configOption())
-  .option('--offline', 'check files only; do not contact the platform or the sources')
+  .option('--offline', 'check files only (config, job, every manifest row): contact nothing, need no token')
   .option('--sources <n>', 'how many sources to probe for reachability (0 = all)', parseNonNegativeInt, 50)
   .option('--sandbox', 'validate against the in-process emulators (as run --sandbox would use)')
   .addHelpText('after', '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL')
@@ -102,10 +106,17 @@ program
   .description('start the local Cincopa and Cintoo emulators and print their URLs and credentials')
   .option('--port <n>', 'first port: cincopa, origin, cintoo, azurite use n, n+1, n+2, n+3', parsePositiveInt, 4710)
   .option('--faults <file>', 'JSON fault profile (array of rules) to load at start')
-  .option('--processing-ms <ms>', 'Cincopa processing time after a fetch', parseNonNegativeInt, 300)
-  .addOption(new Option('--failure-style <style>', 'how Cincopa reports failures').choices(['http', 'success-false']).default('http'))
+  .addOption(new Option('--cincopa-dialect <dialect>', 'which variant of every unknown Cincopa answer to give (alt: the other side of each)').choices(['classic', 'alt']).default('classic'))
+  .option('--processing-ms <ms>', 'Cincopa processing time after a fetch (default 300)', parseNonNegativeInt)
+  .addOption(new Option('--failure-style <style>', "how Cincopa reports failures (default: the dialect's, http for classic)").choices(['http', 'success-false']))
+  .addOption(new Option('--auth-style <style>', "how Cincopa reports a refused token (default: the dialect's, http for classic)").choices(['http', 'success-false']))
+  .option('--cincopa-set <key=value>', 'any other Cincopa setting (README "The sandbox"), value as JSON or text; repeatable', collect, [])
   .option('--origin-root <dir>', 'folder the origin server serves real files from')
-  .addHelpText('after', '\nExamples:\n  ferry sandbox\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false')
+  .option('--cintoo <file>', 'JSON object of Cintoo emulator settings (e.g. {"reRegister": "same-file", "blobSasPermissions": "rcw"}; see README)')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  ferry sandbox\n  ferry sandbox --cincopa-dialect alt\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cincopa-set referenceMatch=substring --cincopa-set galleryDoubles=dedupe\n  ferry sandbox --cintoo cintoo-sandbox.json',
+  )
   .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
 
 program
@@ -118,6 +129,10 @@ function parsePositiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
   return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseNonNegativeInt(value: string): number {

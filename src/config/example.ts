@@ -1,8 +1,11 @@
 // Renders config.example.json from the schema: every key with its description as a comment
 // and its default as the value. Optional secrets are shown commented out, so copying the
-// example never puts a placeholder token into use.
+// example never puts a placeholder token into use; so is an optional section without a default
+// (e.g. cincopa.webhook), whose required keys have no value to show: the example must parse to
+// exactly the defaults.
 
 import { z } from 'zod';
+import { TARGETS } from '../targets/registry.ts';
 import { configSchema } from './schema.ts';
 
 interface JsonSchemaNode {
@@ -10,6 +13,7 @@ interface JsonSchemaNode {
   default?: unknown;
   type?: string;
   properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
   enum?: unknown[];
 }
 
@@ -35,7 +39,9 @@ function renderObject(node: JsonSchemaNode, _name: string, depth: number): strin
     if (child.description) out.push(`${inner}// ${child.description}${choices}`);
     if (child.type === 'object' && child.properties) {
       const nested = renderObject(child, key, depth + 1);
-      out.push(`${inner}${JSON.stringify(key)}: ${nested[0]!.trimStart()}`, ...nested.slice(1, -1), `${nested.at(-1)}${comma}`);
+      const lines = [`${inner}${JSON.stringify(key)}: ${nested[0]!.trimStart()}`, ...nested.slice(1, -1), `${nested.at(-1)}${comma}`];
+      const optional = child.default === undefined && !(node.required ?? []).includes(key);
+      out.push(...(optional ? lines.map((line) => `${inner}// ${line.slice(inner.length)}`) : lines));
     } else if (child.default === undefined) {
       out.push(`${inner}// ${JSON.stringify(key)}: ${JSON.stringify(placeholder(key))}${comma}`);
     } else {
@@ -47,8 +53,8 @@ function renderObject(node: JsonSchemaNode, _name: string, depth: number): strin
 }
 
 function placeholder(key: string): string {
-  if (key === 'apiToken') return '<token; prefer CINCOPA_API_TOKEN>';
-  if (key === 'refreshToken') return '<refresh token; prefer CINTOO_REFRESH_TOKEN>';
+  const secret = TARGETS.flatMap((registration) => registration.secrets).find((spec) => spec.key === key);
+  if (secret) return `<${secret.label}; prefer ${secret.env}>`;
   if (key === 'dir') return '/var/lib/ferry';
   return `<${key}>`;
 }

@@ -3,9 +3,10 @@
 // step). Unknown keys are errors, because a typo silently ignored is a migration gone wrong.
 
 import { z } from 'zod';
+import { registrationFor, TARGETS, targetConfigSections } from '../targets/registry.ts';
+import { durationMs, positiveInt } from './fields.ts';
 
-const positiveInt = () => z.number().int().positive();
-const durationMs = () => z.number().int().nonnegative();
+type TargetJobSchemas = [(typeof TARGETS)[number]['jobSchema'], ...(typeof TARGETS)[number]['jobSchema'][]];
 
 export const runnerSchema = z
   .strictObject({
@@ -15,36 +16,16 @@ export const runnerSchema = z
     leaseMs: positiveInt().default(60_000).describe('How long a claimed item stays leased without a heartbeat. A restart on the same machine reclaims a crashed run\'s items at once.'),
     backoffBaseMs: positiveInt().default(1_000).describe('First retry delay; doubles each attempt, with jitter.'),
     backoffMaxMs: positiveInt().default(5 * 60 * 1000).describe('Longest retry delay.'),
+    prepareTimeoutMs: durationMs()
+      .default(5 * 60 * 1000)
+      .describe('How long ferry retries transient errors (5xx, 429, timeouts, refused connections) of the calls made before the first item — credentials, gallery or work zone — before it exits 75: platform unavailable, nothing lost, run again later.'),
     progressIntervalMs: positiveInt().default(10_000).describe('How often a progress line is logged when stderr is not a terminal.'),
   })
   .describe('How the runner drives items. A job file may override any of these under its own "runner" key.');
 
 export const configSchema = z
   .strictObject({
-    cincopa: z
-      .strictObject({
-        apiUrl: z.url().default('https://api.cincopa.com/v2').describe('Base URL of the Cincopa REST API v2.'),
-        apiToken: z.string().min(1).optional().describe('Cincopa API token. Prefer the environment variable CINCOPA_API_TOKEN; never commit a token.'),
-        requestTimeoutMs: positiveInt().default(30_000).describe('Timeout of one API request.'),
-        pollIntervalMs: positiveInt().default(2_000).describe('How often asset.upload_from_url_get_status is polled while Cincopa fetches a source.'),
-        processingTimeoutMs: positiveInt().default(2 * 60 * 60 * 1000).describe('How long Cincopa may take to fetch and process one source before ferry aborts it and fails the item.'),
-        chunkSizeBytes: positiveInt().default(50 * 1024 * 1024).describe('Chunk size of direct uploads (Cincopa\'s own uploader uses 50 MB).'),
-        submitGraceMs: durationMs()
-          .default(5 * 60 * 1000)
-          .describe('After an upload_from_url whose answer was lost (connection cut, ferry killed), how long ferry watches for its asset to appear before submitting again. Longer avoids duplicates of slow fetches.'),
-      })
-      .prefault({})
-      .describe('Cincopa (video/media platform).'),
-    cintoo: z
-      .strictObject({
-        baseUrl: z.url().default('https://aec.cintoo.com').describe('Cintoo tenant base URL (dedicated tenants: https://<company>.cintoo.cloud).'),
-        refreshToken: z.string().min(1).optional().describe('Initial OAuth refresh token, obtained once in a browser. Prefer the environment variable CINTOO_REFRESH_TOKEN. Rotated tokens are kept in tokenFile.'),
-        tokenFile: z.string().default('.ferry/cintoo-tokens.json').describe('Where rotated Cintoo tokens are persisted (relative to the config file). Refresh tokens are single use: keep this file.'),
-        requestTimeoutMs: positiveInt().default(60_000).describe('Timeout of one API request.'),
-        blockSizeBytes: positiveInt().default(8 * 1024 * 1024).describe('Block size for uploads to the signed storage URL.'),
-      })
-      .prefault({})
-      .describe('Cintoo (reality-capture platform).'),
+    ...targetConfigSections(),
     ledger: z
       .strictObject({
         dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file. A PostgreSQL ledger is chosen per command with --ledger postgres://...'),
@@ -95,48 +76,17 @@ const globSourceSchema = z
   })
   .describe('Files under a folder, matched by globs.');
 
-const cincopaTargetSchema = z
-  .strictObject({
-    type: z.literal('cincopa'),
-    mode: z.enum(['from_url', 'direct']).default('from_url').describe('from_url: Cincopa fetches each source URL itself; direct: ferry uploads local files in chunks.'),
-    gallery: z
-      .strictObject({
-        fid: z.string().min(1).optional().describe('Existing gallery id.'),
-        name: z.string().min(1).optional().describe('Gallery name, looked up (exact match) and created when createIfMissing.'),
-        createIfMissing: z.boolean().default(true).describe('Create the gallery by name when it does not exist.'),
-      })
-      .refine((gallery) => gallery.fid !== undefined || gallery.name !== undefined, { message: 'set gallery.fid or gallery.name' })
-      .optional()
-      .describe('Gallery every asset is added to. Omit to upload into the library only.'),
-  })
-  .describe('Upload to Cincopa.');
-
-const cintooTargetSchema = z
-  .strictObject({
-    type: z.literal('cintoo'),
-    account: z.string().min(1).describe('Account id or URN.'),
-    project: z.string().min(1).describe('Project id or URN.'),
-    workzone: z.string().min(1).optional().describe('Work zone id or URN. Default: the project\'s root work zone.'),
-  })
-  .describe('Upload to a Cintoo work zone.');
-
 export const jobSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"').optional().describe('Job name, used for the ledger file and Cincopa reference ids. Default: the job file name.'),
     source: z.discriminatedUnion('type', [csvSourceSchema, globSourceSchema]).describe('Where the items come from.'),
-    target: z.discriminatedUnion('type', [cincopaTargetSchema, cintooTargetSchema]).describe('Where the items go.'),
+    target: z.discriminatedUnion('type', TARGETS.map((registration) => registration.jobSchema) as unknown as TargetJobSchemas).describe('Where the items go.'),
     changePolicy: z.enum(['reupload', 'ignore']).default('reupload').describe('What a re-run does with an item whose manifest row (CSV) or size/mtime (glob) changed.'),
     runner: runnerSchema.partial().optional().describe('Overrides of the config\'s runner settings for this job.'),
   })
   .superRefine((job, ctx) => {
-    // Cincopa fetches from_url sources itself, so it needs URLs, not paths on this machine.
-    if (job.source.type === 'glob' && job.target.type === 'cincopa' && job.target.mode === 'from_url' && !job.source.publicBaseUrl) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['target', 'mode'],
-        message: 'a glob source yields local files, which Cincopa cannot fetch by URL. Fix: set target.mode to "direct", or set source.publicBaseUrl to where these files are served over HTTP',
-      });
-    }
+    // Rules that need source and target together belong to the target.
+    registrationFor(job.target.type).checkJob?.(job as never, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   })
   .describe('A ferry job: these items go to that target.');
 
@@ -145,5 +95,3 @@ export type RunnerSettings = z.infer<typeof runnerSchema>;
 export type Job = z.infer<typeof jobSchema>;
 export type CsvSource = z.infer<typeof csvSourceSchema>;
 export type GlobSource = z.infer<typeof globSourceSchema>;
-export type CincopaTargetSpec = z.infer<typeof cincopaTargetSchema>;
-export type CintooTargetSpec = z.infer<typeof cintooTargetSchema>;

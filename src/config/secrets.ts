@@ -1,35 +1,33 @@
-// Credentials come from the config file or, preferably, from environment variables. They are
-// resolved only for the platform a job targets, and registered with the scrubber at once so
-// no log line, error or report can carry them.
+// Credentials come from the config file or, preferably, from environment variables. Each
+// target declares its own (targets/<platform>/registration.ts); they are resolved only for the
+// platform a job targets, and registered with the scrubber at once so no log line, error or
+// report can carry them.
 
 import { UsageError } from '../core/errors.ts';
 import type { SecretRegistry } from '../log/redact.ts';
-import type { LoadedConfig } from './load.ts';
+import type { SecretSpec } from '../targets/registration.ts';
 
-export const SECRET_ENV = {
-  cincopaApiToken: 'CINCOPA_API_TOKEN',
-  cintooRefreshToken: 'CINTOO_REFRESH_TOKEN',
-} as const;
-
-function configName(loaded: LoadedConfig): string {
-  return loaded.file ?? '(no config file: defaults and environment)';
+export interface SecretSources {
+  secrets: SecretRegistry;
+  env: NodeJS.ProcessEnv;
+  configFile: string | undefined;
 }
 
-export function resolveCincopaToken(loaded: LoadedConfig, secrets: SecretRegistry, env: NodeJS.ProcessEnv = process.env): string {
-  const token = env[SECRET_ENV.cincopaApiToken] || loaded.config.cincopa.apiToken;
-  if (!token) {
-    throw new UsageError(
-      `${configName(loaded)}: cincopa.apiToken is not set and the environment variable ${SECRET_ENV.cincopaApiToken} is empty. ` +
-        `Fix: export ${SECRET_ENV.cincopaApiToken}=<your Cincopa API token> (or set cincopa.apiToken in the config file; never commit it).`,
-    );
-  }
-  secrets.add(token);
-  return token;
+/** A target's credential: from its environment variable, else from `<target>.<key>` in the config. */
+export function readSecret(target: string, spec: SecretSpec, section: object, sources: SecretSources): string | undefined {
+  const fromConfig = (section as Record<string, unknown>)[spec.key];
+  const value = sources.env[spec.env] || (typeof fromConfig === 'string' ? fromConfig : undefined);
+  sources.secrets.add(value);
+  return value;
 }
 
-/** The initial Cintoo refresh token; rotated tokens later live in cintoo.tokenFile. */
-export function resolveCintooRefreshToken(loaded: LoadedConfig, secrets: SecretRegistry, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const token = env[SECRET_ENV.cintooRefreshToken] || loaded.config.cintoo.refreshToken;
-  secrets.add(token);
-  return token;
+/** As readSecret, for a credential a run cannot start without: missing is a usage error naming both places. */
+export function requireSecret(target: string, spec: SecretSpec, section: object, sources: SecretSources): string {
+  const value = readSecret(target, spec, section, sources);
+  if (value) return value;
+  const where = sources.configFile ?? '(no config file: defaults and environment)';
+  throw new UsageError(
+    `${where}: ${target}.${spec.key} is not set and the environment variable ${spec.env} is empty. ` +
+      `Fix: export ${spec.env}=<your ${spec.label}> (or set ${target}.${spec.key} in the config file; never commit it).`,
+  );
 }

@@ -61,12 +61,27 @@ export class UsageError extends FerryError {
   }
 }
 
+/**
+ * The platform kept answering with transient errors (5xx, 429, timeouts, refused connections)
+ * for longer than the retry budget before any item could run. Nothing was lost; try again
+ * later (exit 75, EX_TEMPFAIL, which schedulers read as "retry").
+ */
+export class PlatformUnavailableError extends FerryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unavailable', message, options);
+  }
+}
+
 /** Exit codes of the operator contract (DESIGN.md). */
 export const ExitCode = {
   ok: 0,
   itemsFailed: 1,
   usage: 2,
   auth: 3,
+  /** A bug in ferry (EX_SOFTWARE): the only case that may say "defect". */
+  defect: 70,
+  /** The platform is unavailable (EX_TEMPFAIL): nothing lost, run again later. */
+  unavailable: 75,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

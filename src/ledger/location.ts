@@ -1,14 +1,12 @@
-// Where a job's ledger lives when the operator does not say: a SQLite file per job. A location
-// given with --ledger may instead be a postgres:// URL (open.ts decides by its form).
+// Where a job's ledger lives when the operator does not say: a SQLite file per job, private to
+// its owner (sqlite/paths.ts). A location given with --ledger may instead be a postgres:// URL
+// (open.ts decides by its form).
 
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { ledgerPathForJob } from './sqlite/paths.ts';
 
 /** `<dir>/<job>.sqlite`, by default in a `.ferry` folder beside the job file. */
 export function defaultLedgerLocation(jobFile: string, jobName: string, dir?: string): string {
-  const folder = dir ?? path.join(path.dirname(jobFile), '.ferry');
-  mkdirSync(folder, { recursive: true });
-  return path.join(folder, `${jobName}.sqlite`);
+  return ledgerPathForJob(jobFile, jobName, dir);
 }
 
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;

@@ -16,7 +16,7 @@ import type { ManifestItem, RejectedRow } from '../manifest/types.ts';
  */
 export interface PlanBatch {
   count: number;
-  /** 1 where the entry is a rejected row: its source slot holds the reason, its fields slot is empty. */
+  /** 1 where the entry is a rejected row: its fields slot holds the reason instead of fields. */
   rejected: Uint8Array<ArrayBuffer>;
   /** key, source, fields (JSON) and origin of each entry, UTF-8, in texts of whole entries. */
   bytes: Uint8Array<ArrayBuffer>;
@@ -81,7 +81,7 @@ export class PlanBatchBuilder {
   }
 
   addRejected(row: RejectedRow): void {
-    this.#append(row.key, row.reason, '', row.origin, null, null, true);
+    this.#append(row.key, row.source, row.reason, row.origin, null, null, true);
   }
 
   #append(key: string, source: string, fields: string, origin: string, size: number | null, mtimeMs: number | null, rejected: boolean): void {
@@ -143,7 +143,7 @@ export class PlanBatchBuilder {
 
 /** A cursor over an encoded batch: `next()` moves to the following entry. */
 export class BatchReader {
-  /** This entry is a row the manifest rejected, for `reason`; it has no source or fields. */
+  /** This entry is a row the manifest rejected, for `reason`; its source is as written, it has no fields. */
   rejected = false;
   reason = '';
   key = '';
@@ -184,8 +184,7 @@ export class BatchReader {
     this.mtimeMs = Number.isNaN(mtimeMs) ? null : mtimeMs;
     this.rejected = batch.rejected[this.#index] === 1;
     if (this.rejected) {
-      this.reason = this.source;
-      this.source = '';
+      this.reason = this.fields;
       this.fields = '{}';
     }
     return true;

@@ -1,6 +1,8 @@
 // One run of a job per machine at a time. A lock file beside the ledger names its holder
 // (pid, host, since); a second `ferry run` — an overlapping cron tick — refuses to start and
 // says who holds it. A lock whose process is gone is taken over, so a crash never wedges a job.
+// "Gone" includes a zombie (killed, not yet reaped by its parent: `kill(pid, 0)` still succeeds
+// on it for as long as the parent waits) and a pid that now belongs to another process.
 
 import { hostname } from 'node:os';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,8 @@ export interface RunLock {
 
 /** Takes the lock file a ledger names in its policies (`LedgerPolicies.runLockFile`). */
 export async function acquireRunLock(file: string): Promise<RunLock> {
-  const holder: RunLockHolder = { pid: process.pid, host: hostname(), since: Date.now() };
+  const startTime = processStartTime(process.pid);
+  const holder: RunLockHolder = { pid: process.pid, host: hostname(), since: Date.now(), ...(startTime === undefined ? {} : { startTime }) };
   const body = JSON.stringify(holder);
   let tookOverFrom: RunLockHolder | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -46,6 +49,12 @@ export async function acquireRunLock(file: string): Promise<RunLock> {
   throw new UsageError(`${file}: could not take the job's run lock (another run is starting at the same moment). Fix: try again.`);
 }
 
+/** The holder of a job's run lock while that run is alive (for `status`'s rate); else undefined. */
+export function liveRunHolder(lockFile: string): RunLockHolder | undefined {
+  const holder = readHolder(lockFile);
+  return holder && isAlive(holder) ? holder : undefined;
+}
+
 function lock(file: string, holder: RunLockHolder, tookOverFrom: RunLockHolder | undefined): RunLock {
   let released = false;
   return {
@@ -63,7 +72,9 @@ function lock(file: string, holder: RunLockHolder, tookOverFrom: RunLockHolder |
 function readHolder(file: string): RunLockHolder | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunLockHolder>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.since === 'number') return parsed as RunLockHolder;
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.since === 'number') {
+      return { pid: parsed.pid, host: parsed.host, since: parsed.since, ...(typeof parsed.startTime === 'string' ? { startTime: parsed.startTime } : {}) };
+    }
   } catch {
     // unreadable or half-written: treated as stale
   }
@@ -75,8 +86,32 @@ function isAlive(holder: RunLockHolder): boolean {
   if (holder.host !== hostname()) return true;
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const stat = procStat(holder.pid);
+  if (stat === undefined) return true; // no /proc (not Linux): the signal check is all there is
+  // Z: a zombie, X: dead — killed, only waiting for its parent to reap it.
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return holder.startTime === undefined || holder.startTime === stat.startTime;
+}
+
+function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.startTime;
+}
+
+/** State and start time of a process from Linux's /proc/<pid>/stat; undefined elsewhere. */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+  // The fields after it start at field 3 (state); starttime is field 22.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const startTime = fields[22 - 3];
+  return state && startTime ? { state, startTime } : undefined;
 }

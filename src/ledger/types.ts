@@ -72,12 +72,25 @@ export interface PlanCounts {
   unchanged: number;
   /** Keys seen more than once in this plan: reported once, processed once. */
   duplicates: number;
+  /**
+   * Repeats of a key whose source or mapped values differ from the row that stands (the first):
+   * silently dropping them would lose what the operator meant, so each one is named.
+   */
+  conflicts: number;
   rejected: number;
 }
 
+/** How a repeat of a key differs from the row that stands. */
+export interface DuplicateConflict {
+  /** Where the standing row is (`file:line`). */
+  standing: string;
+  /** What differs: `source`, mapped field names, `size`, `mtime`; `rejected` for a repeat that is a rejected row. */
+  differs: string[];
+}
+
 export interface PlanBatchResult extends PlanCounts {
-  /** Keys seen again in this plan generation: each sighting after the first, with where it was. */
-  duplicateSightings: { key: string; origin: string }[];
+  /** Keys seen again in this plan generation: each sighting after the first, with where it was and, if it differs, how. */
+  duplicateSightings: { key: string; origin: string; conflict?: DuplicateConflict }[];
 }
 
 /** A persisted transition. Only the given fields change; `updatedAt` is always set. */
@@ -105,6 +118,7 @@ export interface LedgerStats {
   /** Items finished (done/skipped/failed) in the last `windowMs`, for rate and ETA. */
   recentlyFinished: number;
   windowMs: number;
+  /** Failed items grouped by error class and message shape (errorGroups.ts), largest first. */
   topErrors: { errorClass: string; count: number; example: string }[];
   bytesDone: number;
 }
@@ -116,6 +130,12 @@ export interface RunLockHolder {
   pid: number;
   host: string;
   since: number;
+  /**
+   * When the holder process started, in the kernel's own clock (Linux: /proc/<pid>/stat field
+   * 22), so a later process that happens to get the same pid is not taken for the holder.
+   * Absent where the platform does not tell, and in locks written by older versions.
+   */
+  startTime?: string;
 }
 
 export interface ItemFilter {
@@ -201,8 +221,10 @@ export interface LedgerStore {
    * Apply a batch of manifest entries, in order, in one transaction. New keys become `pending`;
    * changed ones (source, fields, size or mtime differ) follow `policy` (reupload: back to
    * `pending` with remote ids cleared, unless in flight; ignore: keep); unchanged and done ones
-   * are left alone. Rejected rows become `failed` items with their reason (a done item stays
-   * done). A key seen before in this generation is a duplicate: the first sighting stands.
+   * are left alone. Rejected rows become `failed` items with their reason and source as written
+   * (a done item stays done). A key seen before in this generation is a duplicate: the first
+   * sighting stands, and a repeat whose content differs is reported with how (a conflict), which
+   * needs each planned item's `origin` to be the line of its latest sighting.
    */
   upsertPlanned(generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult>;
 
@@ -223,6 +245,11 @@ export interface LedgerStore {
    * live workers' items. Returns how many were freed.
    */
   releaseAllLeases(): Promise<number>;
+  /**
+   * Make these unfinished, unleased items claimable now (a webhook said their wait is over).
+   * Returns how many changed.
+   */
+  expedite(keys: string[]): Promise<number>;
   /** Earliest `notBefore` among claimable-later items, or null when none wait. */
   nextWakeAt(): Promise<number | null>;
 
@@ -230,6 +257,11 @@ export interface LedgerStore {
   stats(windowMs?: number, now?: number): Promise<LedgerStats>;
   /** Stream items in key order (for reports), never all at once in memory. */
   iterate(filter?: ItemFilter): AsyncIterable<ItemRecord>;
+  /**
+   * How many items other than `exceptKey` have a source whose last path segment is `fileName`
+   * (an URL's query string ignored). A full scan: for rare questions (adopting an orphan), not hot paths.
+   */
+  countWithSourceName(fileName: string, exceptKey: string): Promise<number>;
   /** failed → pending (attempts reset, error kept in history). Returns how many. */
   retryFailed(): Promise<number>;
 

@@ -8,8 +8,13 @@ const MASK = '***';
 /** Query parameters whose values are secrets wherever they appear. */
 const SECRET_PARAMS = ['api_token', 'access_token', 'refresh_token', 'token', 'sig', 'signature', 'hash', 'password', 'client_secret', 'code'];
 
-/** Hosts/paths whose whole query string is a credential (signed upload URLs). */
-const SIGNED_URL_HINTS = ['sig=', 'se=', 'X-Amz-Signature=', 'uid=', 'hash='];
+/**
+ * Parameters that make a whole query string a credential: signed URLs (Azure SAS `sig`, S3
+ * `X-Amz-*`, Google `X-Goog-*`, CloudFront `Signature`/`Policy`/`Key-Pair-Id`, Cincopa's upload
+ * `hash`, bearer-style `token`). Their other parameters (expiry, permissions, key ids) are
+ * masked with them: they tell an attacker what the signature grants.
+ */
+const SIGNING_PARAM = /(?:^|&)(?:sig|signature|hash|token|policy|key-pair-id|x-amz-[a-z-]+|x-goog-[a-z-]+)=/i;
 
 const secretParamPattern = new RegExp(`([?&;](?:${SECRET_PARAMS.join('|')})=)[^&#\\s"'<>]*`, 'gi');
 // A signed URL passed as a parameter of another URL (Cincopa's `input=`) arrives percent-encoded.
@@ -28,10 +33,8 @@ export function scrubUrl(url: string): string {
   const queryStart = url.indexOf('?');
   let out = url.replace(/^(https?:\/\/)[^/@\s]+@/i, `$1${MASK}@`);
   if (queryStart >= 0) {
-    const query = url.slice(queryStart + 1);
-    if (SIGNED_URL_HINTS.some((hint) => query.includes(hint)) && /(?:^|&)(?:sig|X-Amz-Signature|hash)=/i.test(query)) {
-      return out.slice(0, out.indexOf('?')) + `?${MASK}`;
-    }
+    const query = url.slice(queryStart + 1).split('#')[0]!;
+    if (SIGNING_PARAM.test(query)) return out.slice(0, out.indexOf('?')) + `?${MASK}`;
   }
   out = out.replace(secretParamPattern, `$1${MASK}`).replace(encodedSecretParamPattern, `$1${MASK}`);
   return out;

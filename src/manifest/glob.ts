@@ -58,11 +58,11 @@ async function* walk(root: string, options: GlobManifestOptions, signal?: AbortS
         target = realpathSync(absolute);
         stats = statSync(target);
       } catch {
-        yield { kind: 'rejected', row: { key: relative, origin, reason: `${origin}: a broken symbolic link` } };
+        yield { kind: 'rejected', row: { key: relative, source: absolute, origin, reason: `${origin}: a broken symbolic link` } };
         continue;
       }
       if (!target.startsWith(realRoot + path.sep)) {
-        yield { kind: 'rejected', row: { key: relative, origin, reason: `${origin}: a symbolic link that leads out of the root (to ${target}); not uploaded` } };
+        yield { kind: 'rejected', row: { key: relative, source: absolute, origin, reason: `${origin}: a symbolic link that leads out of the root (to ${target}); not uploaded` } };
         continue;
       }
       if (!stats.isFile()) continue;

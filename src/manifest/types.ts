@@ -24,6 +24,11 @@ export interface ManifestItem {
  */
 export interface RejectedRow {
   key: string;
+  /**
+   * The source as the manifest gave it (trimmed; possibly empty or not a usable URL): the
+   * failed-only report shows it, so the operator can fix the row without hunting for it.
+   */
+  source: string;
   origin: string;
   reason: string;
 }

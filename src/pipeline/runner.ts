@@ -9,11 +9,12 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { AuthError } from '../core/errors.ts';
 import type { RunnerSettings } from '../config/schema.ts';
-import type { LedgerStats, LedgerStore } from '../ledger/types.ts';
-import type { Target } from '../targets/types.ts';
+import type { ItemRecord, LedgerStats, LedgerStore } from '../ledger/types.ts';
+import type { BatchOutcome, Target } from '../targets/types.ts';
 import { sleep } from './backoff.ts';
-import { driveItem } from './driveItem.ts';
+import { driveItem, reactAtOnce, RELEASE, stopping, type DriveContext } from './driveItem.ts';
 import { PauseGate } from './pauseGate.ts';
+import { StepBatcher } from './stepBatcher.ts';
 
 export interface RunnerOptions {
   store: LedgerStore;
@@ -55,6 +56,11 @@ export class Runner {
     this.#wake?.();
   }
 
+  /** Look at the ledger again now (items were made claimable from outside). */
+  wake(): void {
+    this.#wake?.();
+  }
+
   /** Cancel in-flight steps as well. Idempotent. */
   abort(reason = 'aborted'): void {
     this.#draining = true;
@@ -65,19 +71,42 @@ export class Runner {
   async run(): Promise<RunOutcome> {
     const { store, target, settings, log } = this.#options;
     const started = Date.now();
+    // The queue bounds the steps talking to the platform at once; items between steps (waiting
+    // for a batch, persisting a transition) hold no slot.
     const queue = new PQueue({ concurrency: settings.concurrency });
     const gate = new PauseGate();
     const heartbeat = setInterval(() => {
       store.renewLeases(this.owner, settings.leaseMs).catch((error: unknown) => log.error({ err: error }, 'lease heartbeat failed'));
     }, Math.max(1_000, Math.floor(settings.leaseMs / 3)));
     const progress = setInterval(() => void this.#reportProgress(), settings.progressIntervalMs);
-    const driveContext = {
+    const slot = <T>(work: () => Promise<T>): Promise<T> => queue.add(work) as Promise<T>;
+    const batcher =
+      target.capabilities.batchSteps && target.batching && target.stepBatch
+        ? new StepBatcher(target.batching, (state, members) =>
+            slot(async () => {
+              // A batch that gathered while the run began to stop is given back unstepped.
+              if (stopping(driveContext)) return members.map(() => ({ error: RELEASE }));
+              await gate.wait(this.#abort.signal);
+              let outcomes: BatchOutcome[];
+              try {
+                outcomes = await target.stepBatch!(members, { log: log.child({ state, batch: members.length }), signal: this.#abort.signal });
+              } catch (error) {
+                outcomes = members.map(() => ({ error }));
+              }
+              outcomes.forEach((outcome, index) => 'error' in outcome && reactAtOnce(outcome.error, members[index]!.item.attempts, driveContext));
+              return outcomes;
+            }),
+          )
+        : undefined;
+    const driveContext: DriveContext = {
       store,
       target,
       settings,
       owner: this.owner,
       gate,
       log,
+      slot,
+      batcher,
       abortSignal: this.#abort.signal,
       isDraining: () => this.#draining,
       scrub: this.#options.scrub,
@@ -87,14 +116,22 @@ export class Runner {
         this.abort('authentication failed');
       },
     };
-    queue.addEventListener('next', () => this.#wake?.());
+    const inFlight = new Set<Promise<void>>();
     try {
-      await this.#claimLoop(queue, (item) =>
-        queue.add(() => driveItem(item, driveContext)).catch((error: unknown) => {
-          log.error({ err: error, item: item.key }, 'item driver crashed');
-        }),
-      );
-      await queue.onIdle();
+      await this.#claimLoop(inFlight, batcher, (item) => {
+        const driving: Promise<void> = driveItem(item, driveContext)
+          .catch((error: unknown) => log.error({ err: error, item: item.key }, 'item driver crashed'))
+          .finally(() => {
+            inFlight.delete(driving);
+            this.#wake?.();
+          });
+        inFlight.add(driving);
+      });
+      batcher?.flushAll();
+      while (inFlight.size > 0) {
+        await Promise.race(inFlight);
+        batcher?.flushAll();
+      }
     } finally {
       clearInterval(heartbeat);
       clearInterval(progress);
@@ -105,18 +142,21 @@ export class Runner {
     return { stats, interrupted: this.#draining && !this.#authFailure, authFailure: this.#authFailure, durationMs: Date.now() - started };
   }
 
-  async #claimLoop(queue: PQueue, schedule: (item: Awaited<ReturnType<LedgerStore['claim']>>[number]) => void): Promise<void> {
+  async #claimLoop(inFlight: Set<Promise<void>>, batcher: StepBatcher | undefined, drive: (item: ItemRecord) => void): Promise<void> {
     const { store, settings } = this.#options;
-    // Keep about two items queued per slot so a slot never waits on the ledger.
-    const high = settings.concurrency * 2;
+    // Keep about two items per slot so a slot never waits on the ledger, plus room for a full
+    // batch to gather.
+    const high = settings.concurrency * 2 + (batcher?.largestBatch ?? 0);
     while (!this.#draining) {
-      const room = high - (queue.size + queue.pending);
+      const room = high - inFlight.size;
       if (room > 0) {
         const claimed = await store.claim(this.owner, room, settings.leaseMs);
-        for (const item of claimed) schedule(item);
+        for (const item of claimed) drive(item);
         if (claimed.length === room) continue;
       }
-      if (queue.size + queue.pending === 0) {
+      // Nothing else can join a batch that every item in flight is waiting for: send it now.
+      if (batcher && batcher.waiting > 0 && batcher.waiting >= inFlight.size) batcher.flushAll();
+      if (inFlight.size === 0) {
         const wakeAt = await store.nextWakeAt();
         if (wakeAt === null) return; // every item is finished
         await this.#idle(Math.min(MAX_IDLE_MS, Math.max(10, wakeAt - Date.now())));

@@ -2,12 +2,14 @@
 // into the ledger here, one transaction per batch, while the worker reads the next batches.
 // Memory stays flat whatever the manifest's size: a few batches in flight, duplicate detection
 // in the ledger (plan generations), and only the keys already reported as duplicates kept here.
+// An exact repeat of a key is reported once per key; a conflicting one (other source or values)
+// every time, with the row that stands: dropping it silently would lose what the operator meant.
 
 import { on } from 'node:events';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../core/errors.ts';
-import type { ChangePolicy, LedgerStore, PlanCounts } from '../ledger/types.ts';
+import type { ChangePolicy, DuplicateConflict, LedgerStore, PlanCounts } from '../ledger/types.ts';
 import type { ManifestSpec } from '../manifest/open.ts';
 import type { ReaderMessage, ReaderSettings } from './manifestReader.ts';
 
@@ -24,15 +26,18 @@ export interface PlanOptions {
   policy: ChangePolicy;
   batchSize?: number;
   signal?: AbortSignal;
-  /** Called once per duplicated key, with where its repeat was found. */
-  onDuplicate?(key: string, origin: string): void;
+  /**
+   * Called once per duplicated key with where its repeat was found, and for every repeat whose
+   * content differs from the standing row (`conflict` says where that row is and what differs).
+   */
+  onDuplicate?(key: string, origin: string, conflict?: DuplicateConflict): void;
   onProgress?(counts: PlanCounts): void;
 }
 
 export async function planManifest(store: LedgerStore, spec: ManifestSpec, options: PlanOptions): Promise<PlanCounts> {
   options.signal?.throwIfAborted();
   const generation = await store.beginPlan();
-  const totals: PlanCounts = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0 };
+  const totals: PlanCounts = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0 };
   const reported = new Set<string>();
   const settings: ReaderSettings = { spec, batchSize: options.batchSize ?? 5_000, maxBatchBytes: 8_000_000, window: 4 };
   const reader = new Worker(READER_MODULE, { workerData: settings, resourceLimits: READER_LIMITS });
@@ -46,11 +51,13 @@ export async function planManifest(store: LedgerStore, spec: ManifestSpec, optio
       totals.changed += result.changed;
       totals.unchanged += result.unchanged;
       totals.rejected += result.rejected;
-      for (const { key, origin } of result.duplicateSightings) {
-        if (reported.has(key)) continue;
-        reported.add(key);
-        totals.duplicates++;
-        options.onDuplicate?.(key, origin);
+      for (const { key, origin, conflict } of result.duplicateSightings) {
+        if (conflict) totals.conflicts++;
+        if (!reported.has(key)) {
+          reported.add(key);
+          totals.duplicates++;
+        } else if (!conflict) continue;
+        options.onDuplicate?.(key, origin, conflict);
       }
       reader.postMessage('next');
       options.onProgress?.({ ...totals });

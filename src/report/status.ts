@@ -1,6 +1,7 @@
 // `ferry status`: what a job's ledger says right now, readable while a run writes to it.
 
 import { ITEM_STATES, type ItemState, type LedgerStats } from '../ledger/types.ts';
+import { estimateRate, MIN_FINISHED_FOR_RATE } from './rate.ts';
 
 export interface StatusView {
   job: string;
@@ -8,37 +9,44 @@ export interface StatusView {
   counts: Partial<Record<ItemState, number>>;
   finished: number;
   percentFinished: number;
-  ratePerMinute: number;
+  /** Null until a few items finished in the measured time (see report/rate.ts). */
+  ratePerMinute: number | null;
   etaMinutes: number | null;
   bytesDone: number;
   topErrors: LedgerStats['topErrors'];
 }
 
-export function statusJson(stats: LedgerStats, job: string): StatusView {
-  const finished = stats.counts.done + stats.counts.skipped + stats.counts.failed;
-  const ratePerMinute = stats.windowMs > 0 ? (stats.recentlyFinished * 60_000) / stats.windowMs : 0;
-  const remaining = stats.total - finished;
+/** `runStartedAt`: when the live run began (its run lock's `since`), if one is live. */
+export interface StatusClock {
+  runStartedAt?: number;
+  now?: number;
+}
+
+export function statusJson(stats: LedgerStats, job: string, clock: StatusClock = {}): StatusView {
+  const rate = estimateRate(stats, clock.runStartedAt, clock.now);
   const counts: Partial<Record<ItemState, number>> = {};
   for (const state of ITEM_STATES) if (stats.counts[state] > 0) counts[state] = stats.counts[state];
   return {
     job,
     total: stats.total,
     counts,
-    finished,
-    percentFinished: stats.total === 0 ? 100 : Math.floor((finished * 1000) / stats.total) / 10,
-    ratePerMinute: Math.round(ratePerMinute * 10) / 10,
-    etaMinutes: remaining === 0 ? 0 : ratePerMinute > 0 ? Math.ceil(remaining / ratePerMinute) : null,
+    finished: rate.finished,
+    percentFinished: stats.total === 0 ? 100 : Math.floor((rate.finished * 1000) / stats.total) / 10,
+    ratePerMinute: rate.ratePerMinute === null ? null : Math.round(rate.ratePerMinute * 10) / 10,
+    etaMinutes: rate.etaMinutes === null ? null : Math.ceil(rate.etaMinutes),
     bytesDone: stats.bytesDone,
     topErrors: stats.topErrors,
   };
 }
 
-export function formatStatus(stats: LedgerStats, job: string): string {
-  const view = statusJson(stats, job);
+export function formatStatus(stats: LedgerStats, job: string, clock: StatusClock = {}): string {
+  const view = statusJson(stats, job, clock);
+  const overMs = estimateRate(stats, clock.runStartedAt, clock.now).overMs;
   const lines = [`job ${job}: ${view.finished}/${view.total} finished (${view.percentFinished}%)`];
   lines.push(`  ${Object.entries(view.counts).map(([state, count]) => `${state} ${count}`).join('  ') || 'no items'}`);
-  const eta = view.etaMinutes === null ? 'unknown (nothing finished in the last minute)' : view.etaMinutes === 0 ? 'none left' : `~${view.etaMinutes} min`;
-  lines.push(`  rate ${view.ratePerMinute}/min over the last ${Math.round(stats.windowMs / 1000)} s; eta ${eta}`);
+  const eta = view.etaMinutes === 0 ? 'none left' : view.etaMinutes === null ? `unknown (fewer than ${MIN_FINISHED_FOR_RATE} items finished in the last ${Math.round(overMs / 1000)} s)` : `~${view.etaMinutes} min`;
+  const rate = view.ratePerMinute === null ? 'rate unknown yet' : `rate ${view.ratePerMinute}/min over the last ${Math.round(overMs / 1000)} s`;
+  lines.push(`  ${rate}; eta ${eta}`);
   if (view.topErrors.length > 0) {
     lines.push('  top errors:');
     for (const error of view.topErrors) lines.push(`    ${error.count} × ${error.errorClass}: ${error.example}`);

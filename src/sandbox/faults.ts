@@ -8,7 +8,27 @@ import type { SandboxService } from './journal.ts';
 
 // 'lost-response': the platform carries the request out, then the connection drops before the
 // answer — the ambiguous outcome a client must not turn into a duplicate.
-export const FAULT_KINDS = ['latency', 'status', 'rate-limit', 'reset', 'auth', 'lost-response', 'processing-stuck', 'processing-slow', 'processing-failed', 'expired-url'] as const;
+// 'processing-no-id': upload-from-URL finishes (the asset exists) but the terminal status names
+// no rid at all — the client must find the asset another way or fail the item clearly.
+// 'stall': the exchange goes silent for `stallMs`, then goes on — the hang a client has to detect
+// and cut itself. On storage ('azurite') the proxy stops reading the body after `afterBytes`
+// (default 0; past the body's end it holds back the answer); on the Cintoo API the request is
+// carried out and its answer held back (a client that gives up meets an ambiguous outcome).
+// `afterBytes` also places a storage 'reset' (default: half the body).
+export const FAULT_KINDS = [
+  'latency',
+  'status',
+  'rate-limit',
+  'reset',
+  'auth',
+  'lost-response',
+  'stall',
+  'processing-stuck',
+  'processing-slow',
+  'processing-failed',
+  'processing-no-id',
+  'expired-url',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultRuleSchema = z.strictObject({
@@ -20,7 +40,13 @@ export const faultRuleSchema = z.strictObject({
   after: z.number().int().nonnegative().optional(),
   status: z.number().int().min(100).max(599).optional(),
   retryAfterSec: z.number().nonnegative().optional(),
+  /** How a rate-limit rule writes Retry-After: delta seconds (default) or an HTTP date (RFC 9110 allows both). */
+  retryAfterFormat: z.enum(['seconds', 'http-date']).optional(),
   latencyMs: z.number().int().nonnegative().optional(),
+  /** 'stall': how long the exchange stays silent (default DEFAULT_STALL_MS). */
+  stallMs: z.number().int().nonnegative().optional(),
+  /** Storage 'reset' and 'stall': request body bytes taken in before the fault strikes. */
+  afterBytes: z.number().int().nonnegative().optional(),
 });
 export type FaultRule = z.input<typeof faultRuleSchema> & { service?: SandboxService | '*' };
 
@@ -112,10 +138,26 @@ export interface FaultDraw {
 }
 
 export const DEFAULT_LATENCY_MS = 200;
+export const DEFAULT_STALL_MS = 30_000;
 
-/** Kinds that shape a method's outcome rather than the HTTP exchange. */
-export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'expired-url', 'lost-response'];
+/** Kinds that shape a method's outcome (or, for 'stall', its timing) and are picked by the code that applies them. */
+export const PROCESSING_KINDS: readonly FaultKind[] = ['processing-stuck', 'processing-slow', 'processing-failed', 'processing-no-id', 'expired-url', 'lost-response', 'stall'];
 const PROCESSING = new Set<FaultKind>(PROCESSING_KINDS);
+
+/**
+ * A seeded random source (mulberry32) for probabilistic rules, so a failing run can be replayed:
+ * `startSandbox({ seed })` draws the same faults in the same order for the same requests.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export function loadFaultProfile(file: string): FaultRule[] {
   let raw: unknown;

@@ -10,11 +10,49 @@ export interface TargetCapabilities {
   resumableUpload: boolean;
   /** Looks an item up at the platform before uploading, so a lost ledger never duplicates. */
   idempotencyLookup: boolean;
+  /**
+   * Some states' steps take many items per call (`batching` + `stepBatch`): Cincopa gallery
+   * adds, Cintoo sign and register. The runner collects items in those states and hands them
+   * over together.
+   */
+  batchSteps: boolean;
+}
+
+/** Which states go in batches, and how the runner forms them. */
+export interface BatchPolicy {
+  /** Largest batch per state; states not listed step one item at a time. */
+  maxItems: Partial<Record<ItemState, number>>;
+  /** How long a batch waits for company after its first item before it goes anyway. */
+  lingerMs: number;
+}
+
+/** One item of a batch, with its own checkpoint (e.g. an intent persisted before the call). */
+export interface BatchMember {
+  item: ItemRecord;
+  checkpoint(remote: RemoteState, bytes?: number): Promise<void>;
+}
+
+/** Per item of a batch, in order: what its step did, or the classified error it met. */
+export type BatchOutcome = { result: StepResult } | { error: unknown };
+
+/** Read-only questions about the job's other items, answered by the ledger. */
+export interface ItemPeers {
+  /** How many other items of the job have a source whose file name is `fileName`. */
+  countWithSourceName(fileName: string): Promise<number>;
+}
+
+/** What a target may ask of the run outside its steps. */
+export interface RunHooks {
+  /** These items' wait is over (e.g. a webhook reported their asset): step them again now. */
+  expedite(keys: string[]): void;
+  /** The job's items now in `state` (streamed from the ledger), e.g. fetches a restarted run waits on. */
+  itemsIn(state: ItemState): AsyncIterable<ItemRecord>;
 }
 
 export interface StepContext {
   log: Logger;
   signal: AbortSignal;
+  peers: ItemPeers;
   /** Persist intermediate progress (e.g. an upload offset) without changing state. */
   checkpoint(remote: RemoteState, bytes?: number): Promise<void>;
 }
@@ -40,8 +78,11 @@ export interface StepResult {
 export interface Target {
   readonly type: string;
   readonly capabilities: TargetCapabilities;
-  /** Check credentials and resolve/create the destination (gallery, work zone) once per run. */
-  prepare(signal: AbortSignal): Promise<void>;
+  /**
+   * Check credentials and resolve/create the destination (gallery, work zone) once per run.
+   * `hooks` let the target act on the run from outside a step (a webhook delivery).
+   */
+  prepare(signal: AbortSignal, hooks?: RunHooks): Promise<void>;
   /**
    * Read-only checks for `ferry validate`: credentials work and the destination exists (or
    * would be created). Changes nothing at the platform. Returns human-readable findings;
@@ -50,6 +91,14 @@ export interface Target {
   check(signal: AbortSignal): Promise<string[]>;
   /** Advance one item by one step from its current persisted state. */
   step(item: ItemRecord, ctx: StepContext): Promise<StepResult>;
+  /** With `capabilities.batchSteps`: the states that batch. */
+  readonly batching?: BatchPolicy;
+  /**
+   * With `capabilities.batchSteps`: advance many items in the same state by one step, in as
+   * few platform calls as the target can. Returns one outcome per member, in order; an error
+   * that concerns the whole call is that error for every member. Same error contract as `step`.
+   */
+  stepBatch?(members: BatchMember[], ctx: { log: Logger; signal: AbortSignal }): Promise<BatchOutcome[]>;
   /** Called after the run drains (e.g. flush batched registrations); optional. */
   close?(): Promise<void>;
 }

@@ -25,7 +25,11 @@ const goodJob = {
 };
 
 async function expectUsageError(args: string[], env: NodeJS.ProcessEnv, ...mustMention: (string | RegExp)[]): Promise<string> {
-  const result = await runFerry(['validate', '--offline', ...args], { cwd: dir, env });
+  return expectUsageErrorFrom(['validate', '--offline', ...args], env, ...mustMention);
+}
+
+async function expectUsageErrorFrom(args: string[], env: NodeJS.ProcessEnv, ...mustMention: (string | RegExp)[]): Promise<string> {
+  const result = await runFerry(args, { cwd: dir, env });
   expect(result.code, result.stderr).toBe(2);
   const message = result.stderr.trim();
   for (const part of mustMention) expect(message).toMatch(part);
@@ -56,10 +60,12 @@ describe('ferry validate with broken files', () => {
     await expectUsageError([job], { CINCOPA_API_TOKEN: 'tok-123456' }, job, 'chnagePolicy is not a known key');
   });
 
+  // Only a check that talks to the platform needs the token (--offline says it is missing, see
+  // validate-manifest.test.ts); it is named before anything is contacted.
   it('names the missing secret and its environment variable', async () => {
     const job = write('job.json', goodJob);
     const config = write('ferry.config.json', { cincopa: { apiUrl: 'https://api.example.invalid/v2' } });
-    await expectUsageError([job, '--config', config], {}, config, 'cincopa.apiToken', 'CINCOPA_API_TOKEN');
+    await expectUsageErrorFrom(['validate', job, '--config', config], {}, config, 'cincopa.apiToken', 'CINCOPA_API_TOKEN');
   });
 
   it('names a manifest file that does not exist', async () => {

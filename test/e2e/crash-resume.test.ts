@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { cleanEnv, FERRY_BIN, runFerry } from '../helpers/cli.ts';
 import { makeJobDir, type JobDir } from '../helpers/jobDir.ts';
 import { assetsByReference, galleryMembers } from '../helpers/inventory.ts';
+import { useSeed } from '../helpers/seed.ts';
 
 const ITEMS = 2_000;
 const KILLS = 6;
@@ -35,41 +36,53 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/** Starts `ferry run` and SIGKILLs it after `afterMs`; resolves when it is gone. */
-function runAndKill(afterMs: number): Promise<{ killed: boolean; code: number | null }> {
+/** Starts `ferry run` and SIGKILLs it once `killNow()` holds (polled); resolves when it is gone. */
+function runAndKill(killNow: (startedAt: number) => boolean): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve, reject) => {
+    const startedAt = Date.now();
     const child = spawn(process.execPath, [FERRY_BIN, 'run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], {
       env: cleanEnv(),
       stdio: 'ignore',
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
+    const poll = setInterval(() => {
+      if (killNow(startedAt)) child.kill('SIGKILL');
+    }, 5);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
+      clearInterval(poll);
       resolve({ killed: signal === 'SIGKILL', code });
     });
   });
 }
 
+const submissions = (): number => sandbox.journal.count({ route: 'asset.upload_from_url' });
+
 describe('crash safety', () => {
   it(`survives ${KILLS} SIGKILLs with nothing lost and nothing duplicated`, { timeout: 240_000 }, async () => {
+    const seeded = useSeed(); // kill moments: replay a failure with FERRY_TEST_SEED
     let kills = 0;
     let killsMidRun = 0;
-    const finishedAtKill: number[] = [];
+    const atKill: string[] = [];
     for (let round = 0; round < KILLS; round++) {
-      // Random moments: early (planning, gallery lookup) to deep in the upload phase.
-      const outcome = await runAndKill(400 + Math.floor(Math.random() * 1_600));
+      // Seeded moments, by progress rather than by the clock (a loaded machine starts slowly): the
+      // first round early (planning, gallery lookup), the others after a seeded number of further
+      // submissions, deep in the upload phase.
+      const early = round === 0;
+      const delayMs = seeded.between(50, 600);
+      const target = submissions() + seeded.between(20, 400);
+      const outcome = await runAndKill((startedAt) => (early ? Date.now() - startedAt >= delayMs : submissions() >= target));
       if (outcome.killed) kills++;
       else expect(outcome.code).toBe(0); // finished before the kill: allowed, and must be clean
       const status = await runFerry(['status', job.jobFile, '--config', job.configFile, '--json']);
       if (status.code !== 0) continue; // killed before the ledger existed
-      const view = JSON.parse(status.stdout) as { finished: number; total: number };
-      finishedAtKill.push(view.finished);
-      if (outcome.killed && view.finished > 0 && view.finished < ITEMS) killsMidRun++;
+      const view = JSON.parse(status.stdout) as { finished: number; total: number; counts: Record<string, number> };
+      const inFlight = view.total - view.finished - (view.counts.pending ?? 0);
+      atKill.push(`${view.finished} finished/${inFlight} in flight`);
+      if (outcome.killed && view.finished < ITEMS && view.finished + inFlight > 0) killsMidRun++;
     }
     expect(kills).toBeGreaterThanOrEqual(5);
     // The kills must land while items are in flight, or the test proves nothing.
-    expect(killsMidRun, `finished items at each kill: ${finishedAtKill.join(', ')}`).toBeGreaterThanOrEqual(3);
+    expect(killsMidRun, `at each kill: ${atKill.join(', ')} (seed ${seeded.seed})`).toBeGreaterThanOrEqual(3);
 
     const final = await runFerry(['run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], { timeoutMs: 180_000 });
     expect(final.code, final.stderr).toBe(0);

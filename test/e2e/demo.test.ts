@@ -10,7 +10,7 @@ describe('the bundled demo (npm start)', () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const result = await runFerry(['run', 'jobs/demo.json', '--sandbox'], { cwd: root });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/planned in [\d.]+ s: 12 new/);
+    expect(result.stdout).toMatch(/planned in [\d.]+ s(?: \([\d,]+ rows\/s\))?: 12 new/);
     expect(result.stdout).toContain('done 12  skipped 0  failed 0  not finished 0  (total 12)');
     expect(result.stdout).toMatch(/gallery "ferry demo" \([^)]+\): 12 assets/);
     expect(result.stdout.match(/ferry:demo:demo-\d{3}/g)).toHaveLength(12);

@@ -2,13 +2,14 @@
 // the platform's contents, the ledger's report and the logs checked — including that the
 // token appears nowhere.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedContentMd5 } from '../../src/sandbox/origin.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { runFerry } from '../helpers/cli.ts';
 import { assetsByReference, galleryMembers } from '../helpers/inventory.ts';
 import { makeJobDir } from '../helpers/jobDir.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let sandbox: Sandbox;
 
@@ -55,7 +56,7 @@ describe('ferry run → Cincopa from_url', () => {
     const requestsBefore = sandbox.journal.count({ service: 'cincopa' });
     const preview = await runFerry(['run', job.jobFile, '--config', job.configFile, '--plan-only']);
     expect(preview.code, preview.stderr).toBe(0);
-    expect(preview.stdout).toMatch(/planned in [\d.]+ s: 2 new, 0 changed, 0 unchanged, 0 duplicate keys, 1 rejected rows/);
+    expect(preview.stdout).toMatch(/planned in [\d.]+ s(?: \([\d,]+ rows\/s\))?: 2 new, 0 changed, 0 unchanged, 0 duplicate keys, 1 rejected rows/);
     expect(preview.stdout).toContain('nothing uploaded (--plan-only)');
     expect(preview.stderr).toMatch(/"rows":3,"msg":"planning: rows so far"/);
     expect(sandbox.journal.count({ service: 'cincopa' })).toBe(requestsBefore);
@@ -109,33 +110,43 @@ describe('ferry run → Cincopa from_url', () => {
   });
 
   it('refuses a second run of a job that is running, naming the holder', async () => {
-    sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'latency', latencyMs: 1500, times: 1 });
+    // The first run's only submission answers after 4 s: it holds the lock at least that long
+    // after taking it (the journal records a request only once answered, so the lock file is the sign).
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.upload_from_url', kind: 'latency', latencyMs: 4000, times: 1 });
     const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows: [row('slow', 'slow.mp4', 100)], name: 'overlap' });
     const first = runFerry(['run', job.jobFile, '--config', job.configFile]);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    await waitFor(() => existsSync(`${job.ledgerFile}.lock`), 'the first run to take the run lock');
+    const holder = JSON.parse(readFileSync(`${job.ledgerFile}.lock`, 'utf8')) as { pid: number };
     const second = await runFerry(['run', job.jobFile, '--config', job.configFile]);
+    expect(firstDone, 'the first run ended before the second started: the overlap was not tested').toBe(false);
     expect(second.code).toBe(2);
-    expect(second.stderr).toMatch(/already running: pid \d+ on host .+ since \d{4}-/);
+    expect(second.stderr).toMatch(new RegExp(`already running: pid ${holder.pid} on host .+ since \\d{4}-`));
     expect((await first).code).toBe(0);
   });
 
   it('answers ferry status from another shell while a run is live', async () => {
-    sandbox.faults.add({ service: 'cincopa', route: 'asset.set_meta', kind: 'latency', latencyMs: 300 });
-    const rows = Array.from({ length: 12 }, (_, index) => row(`live${index}`, `live${index}.mp4`, 100));
+    // 32 descriptions of 400 ms, two at a time: the run is live for about six seconds.
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.set_meta', kind: 'latency', latencyMs: 400 });
+    const rows = Array.from({ length: 32 }, (_, index) => row(`live${index}`, `live${index}.mp4`, 100));
     const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'live', config: { runner: { concurrency: 2 } } });
     const running = runFerry(['run', job.jobFile, '--config', job.configFile]);
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    let runDone = false;
+    void running.then(() => (runDone = true));
+    await waitFor(() => sandbox.journal.entries({ route: 'asset.set_meta' }).some((entry) => (entry.params.reference_id ?? '').startsWith('ferry:live:')), 'the run to describe its first item');
     const started = Date.now();
     const status = await runFerry(['status', job.jobFile, '--config', job.configFile, '--json']);
+    expect(runDone, 'the run ended before status answered: status was not read while it was live').toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(status.code, status.stderr).toBe(0);
     const view = JSON.parse(status.stdout) as { total: number; finished: number };
-    expect(view.total).toBe(12);
-    expect(view.finished).toBeLessThan(12);
+    expect(view.total).toBe(32);
+    expect(view.finished).toBeLessThan(32);
     expect((await running).code).toBe(0);
     sandbox.faults.clear();
     const text = await runFerry(['status', job.jobFile, '--config', job.configFile]);
-    expect(text.stdout).toContain('job live: 12/12 finished (100%)');
+    expect(text.stdout).toContain('job live: 32/32 finished (100%)');
   });
 
   it('stops with exit 3 when the token is refused, and nothing is marked failed', async () => {
@@ -148,3 +159,4 @@ describe('ferry run → Cincopa from_url', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ total: 1, counts: { pending: 1 } });
   });
 });
+

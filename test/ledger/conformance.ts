@@ -1,7 +1,8 @@
 // The ledger's contract, as a suite every LedgerStore implementation must pass (SQLite and
 // PostgreSQL), opened through the one factory: planning and re-planning, change policy,
-// duplicates, claiming with leases, transitions guarded by the lease, backoff, stats,
-// iteration, retry, job definitions, schema versions, opening an existing ledger only.
+// duplicates and conflicting repeats, claiming with leases, transitions guarded by the lease,
+// backoff, expediting, stats, iteration, retry, job definitions, schema versions, opening an
+// existing ledger only.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerNotFoundError, LedgerTooNewError } from '../../src/ledger/errors.ts';
@@ -82,12 +83,13 @@ export function describeLedgerConformance(name: string, harness: LedgerHarness):
       await planned(store, [item('ok')]);
       await finish(store, 'ok');
       const result = await planned(store, [
-        { key: 'ok', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
-        { key: 'bad', origin: 'm.csv:3', reason: 'm.csv:3: the source is empty' },
+        { key: 'ok', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' },
+        { key: 'bad', source: 'javascript:alert(1)', origin: 'm.csv:3', reason: 'm.csv:3: the source is not an http(s) URL' },
       ]);
       expect(result).toMatchObject({ rejected: 2, added: 0 });
       expect((await store.get('ok'))!.state).toBe('done');
-      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', lastError: 'm.csv:3: the source is empty', errorClass: 'rejected' });
+      // The row's source is kept as written, so the failed-only report shows what to fix.
+      expect((await store.get('bad'))!).toMatchObject({ state: 'failed', source: 'javascript:alert(1)', lastError: 'm.csv:3: the source is not an http(s) URL', errorClass: 'rejected' });
       expect(await store.retryFailed()).toBe(0); // a rejected row needs a corrected manifest, not a retry
     });
 
@@ -117,14 +119,14 @@ export function describeLedgerConformance(name: string, harness: LedgerHarness):
       await planned(store, [item('busy')]);
       await store.claim('w', 1, 60_000);
       await store.transition('busy', 'w', { state: 'submitted', remote: { statusId: 'S1' } });
-      const result = await planned(store, [{ key: 'busy', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      const result = await planned(store, [{ key: 'busy', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       expect(result).toMatchObject({ rejected: 1, duplicates: 0 });
       expect((await store.get('busy'))!).toMatchObject({ state: 'submitted', remote: { statusId: 'S1' }, source: 'https://cdn.example.com/busy.mp4' });
     });
 
     it('a rejected row, once corrected in the manifest, is planned again whatever the policy', async () => {
       const store = await makeStore();
-      await planned(store, [{ key: 'fixed', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
+      await planned(store, [{ key: 'fixed', source: '', origin: 'm.csv:2', reason: 'm.csv:2: the source is empty' }]);
       const result = await planned(store, [item('fixed')], 'ignore');
       expect(result).toMatchObject({ added: 0, changed: 1 });
       expect((await store.get('fixed'))!).toMatchObject({ state: 'pending', lastError: null, errorClass: null, source: 'https://cdn.example.com/fixed.mp4' });
@@ -204,7 +206,33 @@ export function describeLedgerConformance(name: string, harness: LedgerHarness):
       const stats = await store.stats();
       expect(stats).toMatchObject({ total: 4, recentlyFinished: 3, bytesDone: 1000 });
       expect(stats.counts).toMatchObject({ done: 1, failed: 2, pending: 1 });
-      expect(stats.topErrors[0]).toMatchObject({ errorClass: 'permanent:source', count: 2 });
+      expect(stats.topErrors).toEqual([
+        { errorClass: 'permanent:source', count: 1, example: 'HTTP 404' },
+        { errorClass: 'permanent:source', count: 1, example: 'HTTP 410' },
+      ]);
+    });
+
+    // A target may give one class to failures of different causes (every failed fetch, say): a
+    // group's example must describe every item counted in it, so groups are class and message
+    // shape — the message without what varies per item (its manifest line, URLs, long numbers).
+    it('groups top errors by class and message shape, so no example speaks for items that failed otherwise', async () => {
+      const store = await makeStore();
+      const keys = ['r1', 'r2', 'r3', 'n1', 'n2', 'm1', 'm2'];
+      await planned(store, keys.map((key) => item(key)));
+      await store.claim('w', keys.length, 60_000);
+      const fail = (key: string, errorClass: string, lastError: string) => store.transition(key, 'w', { state: 'failed', errorClass, lastError, finishedAt: Date.now() });
+      await fail('r1', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('r2', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('r3', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: could not download the input URL: connect ECONNREFUSED 127.0.0.1:9');
+      await fail('n1', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: source answered 404');
+      await fail('n2', 'permanent:cincopa:fetch-failed', 'cincopa could not fetch the source: source answered 404');
+      await fail('m1', 'rejected', 'in.csv:2: the source column "url" is empty');
+      await fail('m2', 'rejected', 'in.csv:31: the source column "url" is empty');
+      expect((await store.stats()).topErrors).toEqual([
+        { errorClass: 'permanent:cincopa:fetch-failed', count: 3, example: expect.stringContaining('ECONNREFUSED') },
+        { errorClass: 'permanent:cincopa:fetch-failed', count: 2, example: 'cincopa could not fetch the source: source answered 404' },
+        { errorClass: 'rejected', count: 2, example: expect.stringMatching(/^in\.csv:\d+: the source column "url" is empty$/) },
+      ]);
     });
 
     it('iterates in key order, filtered, across pages', async () => {
@@ -229,6 +257,74 @@ export function describeLedgerConformance(name: string, harness: LedgerHarness):
       expect(await store.retryFailed()).toBe(1);
       expect((await store.get('f'))!).toMatchObject({ state: 'pending', attempts: 0, startedAt: null, finishedAt: null });
       expect(await store.claim('w', 1, 60_000)).toHaveLength(1);
+    });
+
+    it('names a repeat that differs from the row that stands, within a batch and across batches, with that row\'s latest line', async () => {
+      const store = await makeStore();
+      const at = (line: number) => ({ origin: `m.csv:${line}` });
+      const generation = await store.beginPlan();
+      const first = await store.upsertPlanned(
+        generation,
+        encodePlanBatch([
+          item('a', 'v1', at(2)),
+          item('b', 'v1', at(3)),
+          item('a', 'v1', at(4)), // an exact repeat: a duplicate, no conflict
+          item('a', 'v2', at(5)), // other values: a conflict with line 2
+          { key: 'b', source: 'javascript:x', origin: 'm.csv:6', reason: 'm.csv:6: not an http(s) URL' },
+          { key: 'r', source: 'ftp://x', origin: 'm.csv:7', reason: 'm.csv:7: not an http(s) URL' },
+          { key: 'r', source: 'ftp://x', origin: 'm.csv:8', reason: 'm.csv:8: not an http(s) URL' }, // the same rejection again
+        ]),
+        'reupload',
+      );
+      expect(first).toMatchObject({ added: 2, rejected: 1, duplicates: 4, conflicts: 2 });
+      expect(first.duplicateSightings).toEqual([
+        { key: 'a', origin: 'm.csv:4' },
+        { key: 'a', origin: 'm.csv:5', conflict: { standing: 'm.csv:2', differs: ['title'] } },
+        { key: 'b', origin: 'm.csv:6', conflict: { standing: 'm.csv:3', differs: ['source', 'rejected'] } },
+        { key: 'r', origin: 'm.csv:8' },
+      ]);
+      // A later batch of the same plan compares with the same standing rows.
+      const later = await store.upsertPlanned(generation, encodePlanBatch([item('b', 'v1', { ...at(9), source: 'https://other.example.com/b.mp4' }), item('r', 'v1', at(10))]), 'reupload');
+      expect(later.duplicateSightings).toEqual([
+        { key: 'b', origin: 'm.csv:9', conflict: { standing: 'm.csv:3', differs: ['source'] } },
+        { key: 'r', origin: 'm.csv:10', conflict: { standing: 'm.csv:7', differs: ['rejected'] } },
+      ]);
+      expect((await store.get('a'))!).toMatchObject({ fields: { title: 'a v1' }, origin: 'm.csv:2' });
+
+      // A re-plan of a file whose rows moved records where each row is now: a repeat names that line.
+      const moved = await planned(store, [item('a', 'v1', at(12)), item('b', 'v1', at(13)), item('a', 'v3', at(14))]);
+      expect(moved).toMatchObject({ unchanged: 2, conflicts: 1, duplicateSightings: [{ key: 'a', origin: 'm.csv:14', conflict: { standing: 'm.csv:12', differs: ['title'] } }] });
+      expect((await store.get('b'))!.origin).toBe('m.csv:13');
+    });
+
+    it('expedites waiting items that no worker holds', async () => {
+      const store = await makeStore();
+      await planned(store, [item('waits'), item('held'), item('due')]);
+      await store.claim('w', 3, 60_000);
+      const later = Date.now() + 600_000;
+      await store.transition('waits', 'w', { notBefore: later, releaseLease: true });
+      await store.transition('held', 'w', { notBefore: later });
+      await store.transition('due', 'w', { releaseLease: true });
+      expect(await store.expedite(['waits', 'held', 'due', 'unknown'])).toBe(1);
+      expect((await store.claim('x', 10, 60_000)).map((record) => record.key).sort()).toEqual(['due', 'waits']);
+      expect(await store.expedite([])).toBe(0);
+    });
+
+    it('counts other items whose source ends in a file name, as a path or a URL with or without a query string', async () => {
+      const store = await makeStore();
+      await planned(store, [
+        item('self', 'v1', { source: 'https://cdn.example.com/x/clip.mp4' }),
+        item('url', 'v1', { source: 'https://cdn.example.com/y/clip.mp4' }),
+        item('signed', 'v1', { source: 'https://cdn.example.com/z/clip.mp4?sig=abc' }),
+        item('path', 'v1', { source: '/data/clip.mp4' }),
+        item('longer', 'v1', { source: 'https://cdn.example.com/y/clip.mp4.bak' }),
+        item('prefix', 'v1', { source: 'https://cdn.example.com/y/myclip.mp4' }),
+        item('spaced', 'v1', { source: 'https://cdn.example.com/y/my%20clip%25.mp4' }),
+        item('like', 'v1', { source: 'https://cdn.example.com/y/clipXmp4' }),
+      ]);
+      expect(await store.countWithSourceName('clip.mp4', 'self')).toBe(3);
+      expect(await store.countWithSourceName('my clip%.mp4', 'self')).toBe(1);
+      expect(await store.countWithSourceName('clip_mp4', 'self')).toBe(0);
     });
 
     it('keeps a job definition, and lists a job while it has unfinished items', async () => {

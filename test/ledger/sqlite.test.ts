@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/ledger/sqlite/migrations.ts';
+import { ledgerPathForJob } from '../../src/ledger/sqlite/paths.ts';
 import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
 import type { LedgerStore } from '../../src/ledger/types.ts';
 import { describeLedgerConformance, item } from './conformance.ts';
@@ -92,5 +93,34 @@ describe('sqlite ledger specifics', () => {
     const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT key FROM items WHERE state NOT IN (${sqlStates(TERMINAL_STATES)}) AND not_before <= 1 ORDER BY not_before LIMIT 5`).all() as { detail: string }[];
     db.close();
     expect(plan.map((step) => step.detail).join(' ')).toContain('items_claimable');
+  });
+
+  // The ledger keeps signed upload URLs (resume needs them): only its owner may read it.
+  it('is readable by its owner only: the file, its -wal and -shm, and the .ferry folder', async () => {
+    const jobDir = mkdtempSync(path.join(tmpdir(), 'ferry-ledger-'));
+    const file = ledgerPathForJob(path.join(jobDir, 'job.json'), 'job');
+    const store = await fresh(file);
+    await store.upsertPlanned(await store.beginPlan(), encodePlanBatch([item('a')]), 'reupload');
+    const mode = (target: string): string => (statSync(target).mode & 0o777).toString(8);
+    expect(mode(path.dirname(file))).toBe('700');
+    for (const suffix of ['', '-wal', '-shm']) {
+      expect(existsSync(file + suffix), suffix).toBe(true);
+      expect(mode(file + suffix), `ledger${suffix}`).toBe('600');
+    }
+  });
+
+  it('tightens a ledger and a .ferry folder that an earlier version left readable by others', async () => {
+    const jobDir = mkdtempSync(path.join(tmpdir(), 'ferry-ledger-'));
+    const folder = path.join(jobDir, '.ferry');
+    mkdirSync(folder, { mode: 0o755 });
+    chmodSync(folder, 0o755);
+    const file = path.join(folder, 'job.sqlite');
+    writeFileSync(file, '');
+    chmodSync(file, 0o644);
+    const store = await fresh(ledgerPathForJob(path.join(jobDir, 'job.json'), 'job'));
+    await store.upsertPlanned(await store.beginPlan(), encodePlanBatch([item('a')]), 'reupload');
+    expect((statSync(folder).mode & 0o777).toString(8)).toBe('700');
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    expect((statSync(`${file}-wal`).mode & 0o777).toString(8)).toBe('600');
   });
 });

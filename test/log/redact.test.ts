@@ -96,4 +96,15 @@ describe('secret scrubbing in logs', () => {
     expect(out).not.toContain('AbC');
     expect(out).toContain('a.mp4');
   });
+
+  it.each([
+    ['S3 presigned', 'https://b.s3.amazonaws.com/a.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAX%2F1&X-Amz-Security-Token=IQo1&X-Amz-Signature=ab12'],
+    ['S3 presigned, signature first', 'https://b.s3.amazonaws.com/a.mp4?x-amz-signature=ab12&X-Amz-Credential=AKIAX'],
+    ['Google signed', 'https://storage.googleapis.com/b/a.mp4?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p&X-Goog-Signature=ab12'],
+    ['CloudFront signed', 'https://d1.cloudfront.net/a.mp4?Policy=eyJTdGF0ZW1lbnQiOlt7fV19&Signature=ab12~x&Key-Pair-Id=K2JCJMDEHXQW5F'],
+    ['token-carrying', 'https://cdn.example.com/a.mp4?token=ab12&quality=hd'],
+  ])('masks the whole query string of a %s URL', (_kind, url) => {
+    expect(scrubUrl(url)).toBe(`${url.slice(0, url.indexOf('?'))}?***`);
+    expect(scrubText(`fetch ${url} failed`)).toBe(`fetch ${url.slice(0, url.indexOf('?'))}?*** failed`);
+  });
 });

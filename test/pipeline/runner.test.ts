@@ -14,6 +14,7 @@ import type { ItemRecord, LedgerStore } from '../../src/ledger/types.ts';
 import { Runner } from '../../src/pipeline/runner.ts';
 import type { StepContext, StepResult, Target } from '../../src/targets/types.ts';
 import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const stores: LedgerStore[] = [];
 afterEach(async () => {
@@ -34,7 +35,7 @@ function scriptedTarget(script: (item: ItemRecord, call: number, ctx: StepContex
   const calls = new Map<string, number>();
   return {
     type: 'scripted',
-    capabilities: { resumableUpload: false, idempotencyLookup: false },
+    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: false },
     calls,
     prepare: async () => undefined,
     check: async () => [],
@@ -96,13 +97,16 @@ describe('runner', () => {
     expect(target.calls.get('doomed')).toBe(4);
   });
 
-  it('fails a permanent error at once', async () => {
-    const store = await ledgerWith(['bad']);
-    const target = scriptedTarget(() => {
+  it('fails a permanent error at once, counting the attempt that failed', async () => {
+    const store = await ledgerWith(['bad', 'late']);
+    const target = scriptedTarget((item, call) => {
+      if (item.key === 'late' && call === 1) throw new RetryableError('net', 'reset');
       throw new PermanentError('source', 'HTTP 404 fetching the source');
     });
     await runner(store, target).run();
-    expect(await store.get('bad')).toMatchObject({ state: 'failed', attempts: 0, lastError: 'HTTP 404 fetching the source', errorClass: 'permanent:source' });
+    expect(await store.get('bad')).toMatchObject({ state: 'failed', attempts: 1, lastError: 'HTTP 404 fetching the source', errorClass: 'permanent:source' });
+    // One retried attempt, then the one that failed for good: two, as the report should say.
+    expect(await store.get('late')).toMatchObject({ state: 'failed', attempts: 2, errorClass: 'permanent:source' });
   });
 
   it('pauses the whole target on a 429 for Retry-After, spending no attempts', async () => {
@@ -138,12 +142,27 @@ describe('runner', () => {
     expect(target.calls.size).toBe(1);
   });
 
-  it('gives the slot back while polling and comes back after the interval', async () => {
-    const store = await ledgerWith(['poll']);
-    const target = scriptedTarget((_item, call) => (call < 3 ? { state: 'submitted', remote: { polls: call }, againAfterMs: 300 } : { state: 'done' }));
-    const began = Date.now();
-    await runner(store, target).run();
-    expect(Date.now() - began).toBeGreaterThanOrEqual(580);
+  it('gives the slot back while polling: with one slot, another item runs during the wait, and the wait is kept', async () => {
+    // Planned first, so claimed first (claims take the earliest not_before, ties in ledger order).
+    const store = await ledgerWith(['poll', 'other']);
+    const events: { key: string; call: number; at: number; leaseOwner: string | null }[] = [];
+    const target = scriptedTarget(async (item, call) => {
+      events.push({ key: item.key, call, at: Date.now(), leaseOwner: (await store.get('poll'))!.leaseOwner });
+      if (item.key === 'other') return { state: 'done' };
+      return call < 3 ? { state: 'submitted', remote: { polls: call }, againAfterMs: 300 } : { state: 'done' };
+    });
+    await runner(store, target, { concurrency: 1 }).run();
+    const polls = events.filter((event) => event.key === 'poll');
+    const other = events.find((event) => event.key === 'other')!;
+    expect(polls.map((event) => event.call)).toEqual([1, 2, 3]);
+    // The interval between polls is kept...
+    expect(polls[1]!.at - polls[0]!.at).toBeGreaterThanOrEqual(295);
+    expect(polls[2]!.at - polls[1]!.at).toBeGreaterThanOrEqual(295);
+    // ...and the only slot is not held meanwhile: 'other' ran during the first wait, with 'poll'
+    // unleased (given back to the queue, not sleeping in its slot).
+    expect(polls[0]!.at).toBeLessThanOrEqual(other.at);
+    expect(other.at).toBeLessThan(polls[1]!.at);
+    expect(other.leaseOwner).toBeNull();
     expect(await store.get('poll')).toMatchObject({ state: 'done', attempts: 0, remote: { polls: 2 }, leaseOwner: null });
   });
 
@@ -157,30 +176,37 @@ describe('runner', () => {
     });
     const run = runner(store, target, { concurrency: 3 });
     const finished = run.run();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => target.calls.size === 3, 'three steps in flight');
     run.drain();
     release();
     const outcome = await finished;
     expect(outcome.interrupted).toBe(true);
     expect(outcome.stats.counts.done).toBe(3);
     expect(outcome.stats.counts.pending).toBe(17);
+    expect(target.calls.size).toBe(3); // no step started after the drain
     for await (const item of store.iterate()) expect(item.leaseOwner).toBeNull();
   });
 
-  it('abort() cancels steps in flight without counting an attempt', async () => {
+  it('abort() cancels a step in flight without counting an attempt', async () => {
     const store = await ledgerWith(['long']);
+    let sawAbort = false;
     const target = scriptedTarget(
       (_item, _call, ctx) =>
         new Promise<StepResult>((_resolve, reject) => {
-          ctx.signal.addEventListener('abort', () => reject(new Error('aborted by signal')));
+          ctx.signal.addEventListener('abort', () => {
+            sawAbort = true;
+            reject(new Error('aborted by signal'));
+          });
         }),
     );
     const run = runner(store, target);
     const finished = run.run();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => target.calls.get('long') === 1, 'the step to be in flight');
     run.abort();
     const outcome = await finished;
+    expect(sawAbort).toBe(true); // the step in flight was cancelled, not merely never started
     expect(outcome.interrupted).toBe(true);
-    expect(await store.get('long')).toMatchObject({ state: 'pending', attempts: 0, leaseOwner: null });
+    expect(target.calls.get('long')).toBe(1);
+    expect(await store.get('long')).toMatchObject({ state: 'pending', attempts: 0, leaseOwner: null, lastError: null });
   });
 });

@@ -32,8 +32,12 @@ describe('planning through the reader thread', () => {
       batchSize: 7, // many batches, more than the reader may send ahead
       onDuplicate: (key, origin) => duplicates.push([key, origin]),
     });
-    expect(counts).toEqual({ added: 250, changed: 0, unchanged: 0, duplicates: 1, rejected: 1 });
-    expect(duplicates).toEqual([['k7', `${manifest}:122`]]);
+    expect(counts).toEqual({ added: 250, changed: 0, unchanged: 0, duplicates: 1, conflicts: 2, rejected: 1 });
+    // Both repeats name another URL than the row that stands: each is named.
+    expect(duplicates).toEqual([
+      ['k7', `${manifest}:122`],
+      ['k7', `${manifest}:124`],
+    ]);
     expect((await store.get('k7'))!.source).toBe('https://x.example/7.mp4'); // the first sighting wins
     expect((await keys(store)).length).toBe(251);
     expect((await store.stats()).counts).toMatchObject({ pending: 250, failed: 1 });
@@ -67,6 +71,30 @@ describe('planning through the reader thread', () => {
     });
     await expect(planning).rejects.toThrow();
     expect((await store.stats()).total).toBeLessThan(50_000);
+    await store.close();
+  });
+
+  it('names each conflicting repeat of a key (other source or other values) with the row that stands; exact repeats once', async () => {
+    const rows = ['id,url,title', 'a,https://x.example/a.mp4,A', 'b,https://x.example/b.mp4,B', 'a,https://x.example/a.mp4,A', 'a,https://x.example/other.mp4,A', 'b,https://x.example/b.mp4,Another title', 'a,https://x.example/a.mp4,A'];
+    const { store, manifest } = setup(`${rows.join('\n')}\n`);
+    await store.migrate();
+    const sightings: unknown[] = [];
+    const spec = { type: 'csv', path: manifest, columns: { key: 'id', source: 'url', title: 'title' } } as const;
+    const counts = await planManifest(store, spec, { policy: 'reupload', onDuplicate: (key, origin, conflict) => sightings.push({ key, origin, conflict }) });
+    expect(counts).toMatchObject({ added: 2, duplicates: 2, conflicts: 2 });
+    expect(sightings).toEqual([
+      { key: 'a', origin: `${manifest}:4`, conflict: undefined },
+      { key: 'a', origin: `${manifest}:5`, conflict: { standing: `${manifest}:2`, differs: ['source'] } },
+      { key: 'b', origin: `${manifest}:6`, conflict: { standing: `${manifest}:3`, differs: ['title'] } },
+    ]);
+    expect((await store.get('a'))!.source).toBe('https://x.example/a.mp4');
+    expect((await store.get('b'))!.fields).toEqual({ title: 'B' });
+
+    // A re-plan of a file whose rows moved names the line where the standing row is now.
+    writeFileSync(manifest, `${['id,url,title', 'c,https://x.example/c.mp4,C', ...rows.slice(1)].join('\n')}\n`);
+    const again: unknown[] = [];
+    await planManifest(store, spec, { policy: 'reupload', onDuplicate: (key, origin, conflict) => again.push({ key, origin, conflict }) });
+    expect(again).toContainEqual({ key: 'a', origin: `${manifest}:6`, conflict: { standing: `${manifest}:3`, differs: ['source'] } });
     await store.close();
   });
 });

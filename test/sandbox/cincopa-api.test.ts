@@ -1,6 +1,7 @@
 // The Cincopa emulator's REST API, awkward parts included: the token as a query parameter,
 // two failure styles, upload_from_url fetching for real (string progress, -1 sizes), paging,
-// comma-separated gallery adds, and webhook deliveries retried until the receiver says 200.
+// comma-separated gallery adds (doubles kept), and flat webhook deliveries retried until the
+// receiver says 200.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,7 +73,7 @@ describe('token and failure styles', () => {
       const { status, body } = await call('ping', {}, { post });
       expect(status).toBe(200);
       expect(body).toMatchObject({ success: true, ping: 'pong', accid: expect.any(String), accemail: expect.any(String), userid: expect.any(String) });
-      expect(body.permissions).toBeTruthy();
+      expect(body.permissions).toBe('asset.*|gallery.*|webhook.*'); // pipe-separated, as real tokens (C4, C9)
       expect(typeof body.runtime).toBe('number');
     }
     const form = await call('asset.set_meta', { rid: 'missing' }, { post: 'form' });
@@ -207,17 +208,18 @@ describe('assets and galleries', () => {
     expect((listed.galleries as { name: string }[])[0]!.name).toBe('Twins');
   });
 
-  it('gallery.add_item takes comma-separated rids, never duplicates a member, honours insert_position', async () => {
+  it('gallery.add_item takes comma-separated rids, keeps a repeated rid twice (the default), honours insert_position', async () => {
     const { fid } = await ok('gallery.create', { name: 'Members' });
     const [a, b, c] = [await uploadFromUrl('m-a.mp4', 10), await uploadFromUrl('m-b.mp4', 10), await uploadFromUrl('m-c.mp4', 10)];
-    await ok('gallery.add_item', { fid: String(fid), rid: `${a},${b}` });
+    expect(await ok('gallery.add_item', { fid: String(fid), rid: `${a},${b}` })).toMatchObject({ added: 2 });
     await ok('gallery.add_item', { fid: String(fid), rid: `${b},${a},${b}` });
     await ok('gallery.add_item', { fid: String(fid), rid: c!, insert_position: 'top' });
-    const members = sandbox.inventory().cincopa.galleries.find((gallery) => gallery.fid === fid)!.members;
-    expect(members).toEqual([c, a, b]);
+    const gallery = sandbox.inventory().cincopa.galleries.find((candidate) => candidate.fid === fid)!;
+    expect(gallery.members).toEqual([c, a, b, b, a, b]);
+    expect(gallery.doubles.sort()).toEqual([a, b].sort());
     const items = (await ok('gallery.get_items', { fid: String(fid), items_per_page: '2', page: '2' })) as { folder: { items: { rid: string }[]; items_data: Record<string, number> } };
-    expect(items.folder.items.map((item) => item.rid)).toEqual([b]);
-    expect(items.folder.items_data).toMatchObject({ items_count: 3, pages_count: 2 });
+    expect(items.folder.items.map((item) => item.rid)).toEqual([b, b]);
+    expect(items.folder.items_data).toMatchObject({ items_count: 6, pages_count: 3 });
     expect((await call('gallery.add_item', { fid: String(fid), rid: 'NOPE' })).status).toBe(404);
   });
 
@@ -237,7 +239,7 @@ describe('assets and galleries', () => {
 describe('webhooks', () => {
   let receiver: Server;
   let hookUrl: string;
-  const deliveries: { status: number; body: { event: string; data: Record<string, unknown> } }[] = [];
+  const deliveries: { status: number; body: Record<string, unknown> & { event: string }; headers: Record<string, string | string[] | undefined> }[] = [];
   const attempts = new Map<string, number>();
 
   beforeAll(async () => {
@@ -246,11 +248,11 @@ describe('webhooks', () => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { event: string; data: Record<string, unknown> };
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> & { event: string };
         const attempt = (attempts.get(body.event) ?? 0) + 1;
         attempts.set(body.event, attempt);
         const status = attempt === 1 ? 500 : 200;
-        deliveries.push({ status, body });
+        deliveries.push({ status, body, headers: req.headers });
         res.writeHead(status).end();
       });
     });
@@ -261,7 +263,7 @@ describe('webhooks', () => {
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   });
 
-  it('set/list/delete, and asset.uploaded + asset.updated deliveries retried until 200', async () => {
+  it('set/list/delete, and flat asset.uploaded + asset.updated deliveries retried until 200', async () => {
     await ok('webhook.set', { hook_url: hookUrl, events: 'asset.uploaded,asset.updated', security_key: 'hook-secret' });
     const listed = (await ok('webhook.list')).webhooks as { hook_url: string; events: string }[];
     expect(listed).toEqual([{ hook_url: hookUrl, events: 'asset.uploaded,asset.updated' }]);
@@ -275,9 +277,13 @@ describe('webhooks', () => {
     const uploaded = deliveries.filter((delivery) => delivery.body.event === 'asset.uploaded');
     const updated = deliveries.filter((delivery) => delivery.body.event === 'asset.updated');
     expect(uploaded.map((delivery) => delivery.status)).toEqual([500, 200]); // retried after the refusal
-    expect(uploaded[1]!.body.data).toMatchObject({ rid, filename: 'hooked.mp4', id: expect.any(Number) });
+    // The real shape (C2, C6): flat, the rid as `drid`, no envelope.
+    expect(uploaded[1]!.body).toMatchObject({ event: 'asset.uploaded', drid: rid, filename: 'hooked.mp4', id: expect.any(Number), type: 'video', caption: 'hooked', reference_id: '', modified: expect.any(String) });
+    expect(uploaded[1]!.body).not.toHaveProperty('data');
     expect(updated.map((delivery) => delivery.status)).toEqual([500, 200]);
-    expect(updated[1]!.body.data).toMatchObject({ rid, reference_id: 'ferry:hooks:1' });
+    expect(updated[1]!.body).toMatchObject({ event: 'asset.updated', drid: rid, reference_id: 'ferry:hooks:1', filename: 'hooked.mp4' });
+    // No source shows a signature or key header: none is invented.
+    for (const delivery of deliveries) expect(JSON.stringify(delivery.headers)).not.toContain('hook-secret');
     expect(sandbox.inventory().cincopa.webhookDeliveries).toBe(2);
 
     await ok('webhook.delete', { hook_url: hookUrl });

@@ -3,12 +3,16 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handlers } from '../../src/sandbox/cincopa/methods.ts';
+import { retryAfter } from '../../src/sandbox/http.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 
 let sandbox: Sandbox;
+/** Seeds the probabilistic rules; rerun a failure with FERRY_TEST_SEED=<seed>. */
+const SEED = Number(process.env.FERRY_TEST_SEED ?? Date.now() % 1_000_000);
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ services: ['cincopa', 'origin'], cincopa: { processingMs: 20 } });
+  sandbox = await startSandbox({ services: ['cincopa', 'origin'], cincopa: { processingMs: 20 }, seed: SEED });
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -39,6 +43,49 @@ describe('transport faults', () => {
     expect(limited.headers.get('retry-after')).toBe('7');
     expect(await limited.json()).toMatchObject({ success: false });
     expect((await api('asset.list')).status).toBe(200);
+  });
+
+  it('rate-limit can give Retry-After as an HTTP date, rounded up to a whole second', async () => {
+    sandbox.faults.add({ service: 'cincopa', route: 'asset.list', kind: 'rate-limit', retryAfterSec: 3, retryAfterFormat: 'http-date', times: 1 });
+    const before = Date.now();
+    const limited = await api('asset.list');
+    expect(limited.status).toBe(429);
+    const until = Date.parse(limited.headers.get('retry-after')!);
+    expect(limited.headers.get('retry-after')).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    expect(until).toBeGreaterThanOrEqual(before + 3_000 - 1_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 4_000);
+    expect(retryAfter({ retryAfterSec: 2, retryAfterFormat: 'http-date' }, Date.UTC(2026, 0, 1, 0, 0, 0, 1))).toBe('Thu, 01 Jan 2026 00:00:03 GMT');
+    expect(retryAfter({ retryAfterSec: 2 })).toBe('2');
+  });
+
+  it('lost-response works on every API method: the call is carried out (or refused), the answer never arrives', async () => {
+    const { fid } = await json('gallery.create', { name: 'lost-answers' });
+    const methods = Object.keys(handlers);
+    expect(methods.length).toBeGreaterThanOrEqual(17);
+    for (const method of methods) {
+      sandbox.faults.add({ service: 'cincopa', route: method, kind: 'lost-response', times: 1 });
+      await expect(api(method, { fid: String(fid), name: `lost ${method}` }), method).rejects.toThrow();
+      expect(sandbox.journal.entries({ route: method }).at(-1), method).toMatchObject({ status: 0, fault: 'lost-response' });
+      expect((await api('ping')).status).toBe(200); // nothing else is affected
+    }
+    // Carried out: the gallery.create whose answer was lost made its gallery.
+    expect(sandbox.inventory().cincopa.galleries.filter((gallery) => gallery.name === 'lost gallery.create')).toHaveLength(1);
+  });
+
+  it('a seeded sandbox draws the same probabilistic faults for the same requests', async () => {
+    const seed = SEED;
+    const outcomes: number[][] = [];
+    for (let round = 0; round < 2; round++) {
+      const seeded = await startSandbox({ services: ['cincopa'], seed, faults: [{ service: 'cincopa', route: 'ping', kind: 'status', probability: 0.5 }] });
+      try {
+        const statuses: number[] = [];
+        for (let index = 0; index < 20; index++) statuses.push((await fetch(`${seeded.cincopa.url}/ping.json?api_token=${seeded.cincopa.apiToken}`)).status);
+        outcomes.push(statuses);
+      } finally {
+        await seeded.close();
+      }
+    }
+    expect(outcomes[1], `seed ${seed} (rerun with FERRY_TEST_SEED=${seed})`).toEqual(outcomes[0]);
   });
 
   it('status answers 503 by default, or the status given', async () => {
@@ -93,7 +140,7 @@ describe('transport faults', () => {
     const statuses: number[] = [];
     for (let index = 0; index < 60; index++) statuses.push((await api('ping')).status);
     const failures = statuses.filter((status) => status === 503).length;
-    expect(failures).toBe(10); // 60 draws at 0.5 reach 10 failures (the odds of fewer are ~1e-8)
+    expect(failures, `seed ${SEED}`).toBe(10); // 60 draws at 0.5 reach 10 failures (the odds of fewer are ~1e-8)
     expect(statuses.slice(statuses.lastIndexOf(503) + 1).every((status) => status === 200)).toBe(true);
   });
 });

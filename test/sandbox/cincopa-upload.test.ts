@@ -72,18 +72,24 @@ describe('direct upload', () => {
     expect(inventory.galleries.find((gallery) => gallery.fid === fid)!.members).toEqual([rid]);
   });
 
-  it("an out-of-order chunk answers text containing 'error' and changes nothing", async () => {
+  it("an out-of-order chunk answers text containing 'error', and the upload URL takes nothing more", async () => {
+    const before = sandbox.inventory().cincopa.assets.length;
     const url = await uploadUrl();
     const bytes = randomBytes(300);
     expect((await sendChunk(url, bytes.subarray(0, 100), 'bytes 0-100/300', 'gappy')).text).not.toContain('error');
     const skipped = await sendChunk(url, bytes.subarray(200, 300), 'bytes 200-300/300', 'gappy');
     expect(skipped.text).toContain('error');
     expect(skipped.status).toBeGreaterThanOrEqual(400);
-    // The file goes on from where it really was.
-    await sendChunk(url, bytes.subarray(100, 200), 'bytes 100-200/300', 'gappy');
-    const last = await sendChunk(url, bytes.subarray(200, 300), 'bytes 200-300/300', 'gappy');
+    // A refused chunk finishes the URL (Cincopa's uploader gives up on one): the right chunk is refused too.
+    const next = await sendChunk(url, bytes.subarray(100, 200), 'bytes 100-200/300', 'gappy');
+    expect(next.text).toContain('error');
+    expect(next.status).toBe(410);
+    // A new URL takes the whole file from the start.
+    const fresh = await uploadUrl();
+    const last = await sendChunk(fresh, bytes, 'bytes 0-300/300', 'gappy');
     const rid = RESOURCE.exec(last.text)![2];
     expect(sandbox.inventory().cincopa.assets.find((asset) => asset.rid === rid)!.md5).toBe(md5(bytes));
+    expect(sandbox.inventory().cincopa.assets.length).toBe(before + 1);
   });
 
   it('a chunk sent again is harmless, and a repeated last chunk answers the same asset', async () => {
@@ -101,12 +107,13 @@ describe('direct upload', () => {
     expect(sandbox.inventory().cincopa.assets.find((asset) => asset.rid === RESOURCE.exec(last.text)![2])!.md5).toBe(md5(bytes));
   });
 
-  it('a body shorter than its Content-Range is refused and can be sent again', async () => {
+  it('a body shorter than its Content-Range is refused, and so is everything after it on that URL', async () => {
     const url = await uploadUrl();
     const bytes = randomBytes(100);
     const short = await sendChunk(url, bytes.subarray(0, 60), 'bytes 0-100/100', 'short');
     expect(short.text).toContain('error');
-    const retry = await sendChunk(url, bytes, 'bytes 0-100/100', 'short');
+    expect((await sendChunk(url, bytes, 'bytes 0-100/100', 'short')).text).toContain('error');
+    const retry = await sendChunk(await uploadUrl(), bytes, 'bytes 0-100/100', 'short');
     expect(sandbox.inventory().cincopa.assets.find((asset) => asset.rid === RESOURCE.exec(retry.text)![2])!.md5).toBe(md5(bytes));
   });
 
@@ -118,9 +125,12 @@ describe('direct upload', () => {
     const otherSession = new URL(url);
     otherSession.searchParams.set('d', 'f'.repeat(32));
     expect((await sendChunk(otherSession.href, Buffer.alloc(10), 'bytes 0-10/10', 'x')).text).toContain('error');
-    const noRange = await fetch(url, { method: 'POST', body: Buffer.alloc(10), headers: { 'unique-id': 'x' } });
+    // Neither was "this URL": a forged or unknown one must not close the real one.
+    expect((await sendChunk(url.href, Buffer.alloc(10), 'bytes 0-10/10', 'x')).text).toMatch(RESOURCE);
+    const noRange = await fetch(await uploadUrl(), { method: 'POST', body: Buffer.alloc(10), headers: { 'unique-id': 'x' } });
     expect(await noRange.text()).toContain('error');
-    expect((await sendChunk(url.href, Buffer.alloc(10), 'bytes 0-10/9', 'x')).text).toContain('error');
+    const pastTotal = await sendChunk(await uploadUrl(), Buffer.alloc(10), 'bytes 0-10/9', 'x');
+    expect(pastTotal.text).toMatch(/error: bad Content-Range 0-10\/9/);
   });
 
   it("an 'expired-url' fault hands out an upload URL that is refused", async () => {

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { openJobContext } from '../../app/jobContext.ts';
 import { openExistingLedger } from '../../app/openExistingLedger.ts';
+import { registrationOf } from '../../app/targetFor.ts';
 import { writeReport } from '../../report/report.ts';
 
 interface ReportFlags {
@@ -17,7 +18,7 @@ export async function reportCommand(jobPath: string, flags: ReportFlags): Promis
   const store = await openExistingLedger(ctx);
   try {
     const out = flags.out ? createWriteStream(flags.out) : process.stdout;
-    const rows = await writeReport(store, out, { format: flags.format, onlyFailed: flags.only === 'failed' });
+    const rows = await writeReport(store, out, { format: flags.format, onlyFailed: flags.only === 'failed', remoteId: (remote) => registrationOf(ctx).remoteId(remote) });
     if (flags.out) {
       out.end();
       await finished(out);

@@ -1,6 +1,6 @@
 import { openJobContext } from '../../app/jobContext.ts';
 import { runJob, type StopControl } from '../../app/runJob.ts';
-import { attachSandbox, describeSandboxContents, type SandboxRun } from '../../app/sandboxMode.ts';
+import { attachSandbox, type SandboxRun } from '../../app/sandboxMode.ts';
 import { formatRunSummary } from '../../app/summary.ts';
 import { exitWith } from '../exit.ts';
 
@@ -33,7 +33,7 @@ export async function runCommand(jobPath: string, flags: RunFlags): Promise<void
   let platform = '';
   try {
     result = await runJob(ctx, stop, { planOnly: flags.planOnly === true });
-    if (sandbox) platform = describeSandboxContents(sandbox);
+    if (sandbox) platform = sandbox.describeContents();
   } finally {
     await sandbox?.close();
   }

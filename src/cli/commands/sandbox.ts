@@ -1,35 +1,40 @@
-import { sandboxPorts } from '../../app/sandboxMode.ts';
-import { startSandbox } from '../../sandbox/index.ts';
+import { UsageError } from '../../core/errors.ts';
+import { cincopaSettingsSchema, type CincopaSettingsInput } from '../../sandbox/cincopa/settings.ts';
+import { sandboxPorts, startSandbox } from '../../sandbox/index.ts';
 import { loadFaultProfile } from '../../sandbox/faults.ts';
+import { TARGETS } from '../../targets/registry.ts';
+import { loadCintooOptions } from '../../sandbox/cintoo/options.ts';
 
 interface SandboxFlags {
   port: number;
   faults?: string;
-  processingMs: number;
-  failureStyle: 'http' | 'success-false';
+  cincopaDialect: 'classic' | 'alt';
+  processingMs?: number;
+  failureStyle?: 'http' | 'success-false';
+  authStyle?: 'http' | 'success-false';
+  cincopaSet: string[];
   originRoot?: string;
+  cintoo?: string;
 }
 
 export async function sandboxCommand(flags: SandboxFlags): Promise<void> {
   const sandbox = await startSandbox({
     ...sandboxPorts(flags.port),
-    cincopa: { processingMs: flags.processingMs, failureStyle: flags.failureStyle },
+    cincopa: cincopaSettings(flags),
     origin: flags.originRoot ? { root: flags.originRoot } : {},
     faults: flags.faults ? loadFaultProfile(flags.faults) : [],
+    cintoo: flags.cintoo ? loadCintooOptions(flags.cintoo) : {},
   });
-  const config = {
-    cincopa: { apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken },
-    ...(sandbox.cintoo ? { cintoo: { baseUrl: sandbox.cintoo.url, refreshToken: sandbox.cintoo.refreshToken } } : {}),
-  };
+  const config: Record<string, unknown> = {};
+  for (const registration of TARGETS) {
+    const snippet = registration.sandbox.configSnippet(sandbox);
+    if (snippet) config[registration.type] = snippet;
+  }
   process.stdout.write(
     [
       'ferry sandbox: local emulators running (Ctrl-C to stop)',
-      `  Cincopa API     ${sandbox.cincopa.url}   api_token ${sandbox.cincopa.apiToken}`,
-      `  origin          ${sandbox.origin.url}   (real files from --origin-root; generated: /gen/<name>?size=<bytes>)`,
-      ...(sandbox.cintoo
-        ? [`  Cintoo API      ${sandbox.cintoo.url}   refresh token ${sandbox.cintoo.refreshToken}`, `                  account ${sandbox.cintoo.accountId}  project ${sandbox.cintoo.projectId}`]
-        : []),
-      `  inventory       ${sandbox.cincopa.url.replace(/\/v2$/, '')}/_sandbox/inventory   journal: /_sandbox/journal   faults: /_sandbox/faults`,
+      ...TARGETS.flatMap((registration) => registration.sandbox.describeEndpoints(sandbox)),
+      `  inventory       ${sandbox.cincopa.url.replace(/\/v2$/, '')}/_sandbox/inventory   journal: /_sandbox/journal   faults: /_sandbox/faults   settings: /_sandbox/settings`,
       '',
       'A config file for these endpoints (these are emulator credentials, not secrets):',
       JSON.stringify(config, null, 2),
@@ -41,4 +46,28 @@ export async function sandboxCommand(flags: SandboxFlags): Promise<void> {
     process.once('SIGTERM', resolve);
   });
   await sandbox.close();
+}
+
+/** The flags as Cincopa settings; `--cincopa-set key=value` takes the value as JSON, else as text. */
+function cincopaSettings(flags: SandboxFlags): CincopaSettingsInput {
+  const raw: Record<string, unknown> = {};
+  for (const pair of flags.cincopaSet) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--cincopa-set ${pair}: expected key=value. Fix: e.g. --cincopa-set referenceMatch=substring`);
+    const value = pair.slice(at + 1);
+    try {
+      raw[pair.slice(0, at)] = JSON.parse(value);
+    } catch {
+      raw[pair.slice(0, at)] = value;
+    }
+  }
+  const explicit = { dialect: flags.cincopaDialect, processingMs: flags.processingMs, failureStyle: flags.failureStyle, authStyle: flags.authStyle };
+  for (const [key, value] of Object.entries(explicit)) if (value !== undefined) raw[key] = value;
+  const parsed = cincopaSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const known = Object.keys(cincopaSettingsSchema.shape).join(', ');
+    throw new UsageError(`--cincopa-set: ${issue.path.join('.') || '(settings)'}: ${issue.message}. Fix: settings are ${known}.`);
+  }
+  return parsed.data;
 }

@@ -6,10 +6,11 @@
 // arrays, whose lengths the planner then knows, rather than from a generic plan that cannot.
 
 import type pg from 'pg';
+import { repeatConflict, type StandingRow } from '../duplicates.ts';
 import type { PlanBatch } from '../planBatch.ts';
 import type { ChangePolicy, PlanBatchResult } from '../types.ts';
-import { PlanSlicer, type PlanColumns, type Sighting } from './planColumns.ts';
-import { PlanAction, planDecide, planReject, planReset, planStamp, planTransaction } from './sql/plan.ts';
+import { PlanSlicer, sightingAt, type PlanColumns, type Sighting } from './planColumns.ts';
+import { PlanAction, planDecide, planReject, planReset, planStamp, planStanding, planTransaction } from './sql/plan.ts';
 
 const SLICE = 500;
 
@@ -24,23 +25,39 @@ interface PlanContext {
 }
 
 export async function planBatchInto(client: pg.ClientBase, jobId: number, generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult> {
-  const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0, duplicateSightings: [] };
+  const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, duplicateSightings: [] };
   if (batch.count === 0) return counts;
   const context: PlanContext = { client, jobId, generation, policy, counts, seenBefore: [] };
   const slicer = new PlanSlicer(batch, SLICE);
   await client.query(planTransaction(jobId));
   try {
     for (let slice = slicer.next(); slice; slice = slicer.next()) await planSlice(context, slice);
+    // Sightings in manifest order: keys seen in an earlier batch, and repeats within this one.
+    const sightings = [...context.seenBefore, ...slicer.repeats].sort((a, b) => a.position - b.position);
+    if (sightings.length > 0) await nameConflicts(context, sightings);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  // Sightings in manifest order: keys seen in an earlier batch, and repeats within this one.
-  const sightings = [...context.seenBefore, ...slicer.repeats].sort((a, b) => a.position - b.position);
-  counts.duplicateSightings = sightings.map(({ key, origin }) => ({ key, origin }));
-  counts.duplicates = sightings.length;
   return counts;
+}
+
+/**
+ * Reports each repeat, with how it differs from the row that stands. Read once the batch is
+ * written: the first sighting's write decided that row, and nothing in this plan changes it after.
+ */
+async function nameConflicts(context: PlanContext, sightings: Sighting[]): Promise<void> {
+  const { client, jobId, counts } = context;
+  const keys = [...new Set(sightings.map((sighting) => sighting.key))];
+  const standing = new Map((await client.query<StandingRow & { key: string }>(planStanding.text, [jobId, keys])).rows.map((row) => [row.key, row]));
+  for (const sighting of sightings) {
+    const row = standing.get(sighting.key);
+    const conflict = row ? repeatConflict(row, sighting) : undefined;
+    if (conflict) counts.conflicts++;
+    counts.duplicateSightings.push({ key: sighting.key, origin: sighting.origin, ...(conflict ? { conflict } : {}) });
+  }
+  counts.duplicates = sightings.length;
 }
 
 /** Decides and writes one slice of first sightings. */
@@ -60,7 +77,7 @@ async function planSlice(context: PlanContext, slice: PlanColumns): Promise<void
   ]);
   const actions = decided.rows[0]!.actions ?? '';
   // Stamped already, by the row versions the decision read; a few may have moved on since.
-  const stamp = decided.rows[0]!.unstamped.map((index) => slice.keys[index]!);
+  const stamp = decided.rows[0]!.unstamped;
   const reset: number[] = [];
   const reject: number[] = [];
   for (let index = 0; index < actions.length; index++) {
@@ -69,7 +86,7 @@ async function planSlice(context: PlanContext, slice: PlanColumns): Promise<void
         counts.added++;
         break;
       case PlanAction.duplicate:
-        context.seenBefore.push({ key: slice.keys[index]!, origin: slice.origins[index]!, position: slice.positions[index]! });
+        context.seenBefore.push(sightingAt(slice, index));
         break;
       case PlanAction.rejectNew:
       case PlanAction.keepRejected:
@@ -98,19 +115,19 @@ async function planSlice(context: PlanContext, slice: PlanColumns): Promise<void
     stamp.push(...notReturned(slice, reset, await client.query<{ key: string }>(planReset.text, values)));
   }
   if (reject.length > 0) {
-    const values = [jobId, generation, pick(slice.keys, reject), pick(slice.origins, reject), pick(slice.reasons, reject)];
+    const values = [jobId, generation, pick(slice.keys, reject), pick(slice.sources, reject), pick(slice.origins, reject), pick(slice.reasons, reject)];
     stamp.push(...notReturned(slice, reject, await client.query<{ key: string }>(planReject.text, values)));
   }
-  if (stamp.length > 0) await client.query(planStamp.text, [jobId, generation, stamp]);
+  if (stamp.length > 0) await client.query(planStamp.text, [jobId, generation, pick(slice.keys, stamp), pick(slice.origins, stamp)]);
 }
 
 function pick<T>(values: T[], indexes: number[]): T[] {
   return indexes.map((index) => values[index]!);
 }
 
-/** Keys a guarded write left alone: a worker moved the item on meanwhile, so it stays as it now is. */
-function notReturned(slice: PlanColumns, indexes: number[], result: pg.QueryResult<{ key: string }>): string[] {
+/** Entries a guarded write left alone: a worker moved the item on meanwhile, so it stays as it now is. */
+function notReturned(slice: PlanColumns, indexes: number[], result: pg.QueryResult<{ key: string }>): number[] {
   if (result.rows.length === indexes.length) return [];
   const written = new Set(result.rows.map((row) => row.key));
-  return indexes.map((index) => slice.keys[index]!).filter((key) => !written.has(key));
+  return indexes.filter((index) => !written.has(slice.keys[index]!));
 }

@@ -4,10 +4,12 @@
 // are found here, with a Set of the batch's keys, rather than by a sort in the database: only
 // each key's first sighting in the batch is sent.
 
+import type { RepeatContent } from '../duplicates.ts';
 import { BatchReader, type PlanBatch } from '../planBatch.ts';
 
 export interface PlanColumns {
   keys: string[];
+  /** As written, also for a rejected row (the report shows what to fix). */
   sources: string[];
   fields: string[];
   sizes: (number | null)[];
@@ -19,7 +21,8 @@ export interface PlanColumns {
   positions: number[];
 }
 
-export interface Sighting {
+/** A sighting of a key already seen in this plan, with what it says. */
+export interface Sighting extends RepeatContent {
   key: string;
   origin: string;
   /** Where it stands in the batch. */
@@ -46,13 +49,14 @@ export class PlanSlicer {
     while (slice.keys.length < this.#size && reader.next()) {
       const position = this.#position++;
       if (this.#seen.has(reader.key)) {
-        this.repeats.push({ key: reader.key, origin: reader.origin, position });
+        const { key, origin, source, fields, size, mtimeMs, rejected } = reader;
+        this.repeats.push({ key, origin, position, source, fields, size, mtimeMs, rejected });
         continue;
       }
       this.#seen.add(reader.key);
       slice.keys.push(reader.key);
-      // A rejected row has no source or fields: the reader gives '' and '{}', as the ledger stores them.
       slice.sources.push(reader.source);
+      // A rejected row has no fields: the reader gives '{}', as the ledger stores it.
       slice.fields.push(reader.fields);
       slice.sizes.push(reader.size);
       slice.mtimes.push(reader.mtimeMs);
@@ -62,4 +66,18 @@ export class PlanSlicer {
     }
     return slice.keys.length > 0 ? slice : undefined;
   }
+}
+
+/** The sighting of the slice's `index`-th entry. */
+export function sightingAt(slice: PlanColumns, index: number): Sighting {
+  return {
+    key: slice.keys[index]!,
+    origin: slice.origins[index]!,
+    position: slice.positions[index]!,
+    source: slice.sources[index]!,
+    fields: slice.fields[index]!,
+    size: slice.sizes[index]!,
+    mtimeMs: slice.mtimes[index]!,
+    rejected: slice.reasons[index] !== null,
+  };
 }

@@ -6,6 +6,7 @@
 
 import type pg from 'pg';
 import { LedgerNotFoundError, LedgerUnavailableError } from '../errors.ts';
+import { topErrorGroups, type ErrorTally } from '../errorGroups.ts';
 import type { PlanBatch } from '../planBatch.ts';
 import {
   ITEM_STATES,
@@ -28,12 +29,12 @@ import { planBatchInto } from './plan.ts';
 import { createPool, DEFAULT_POOL_SIZE, maskedUrl } from './pool.ts';
 import { toRecord, type PgItemRow } from './rows.ts';
 import { claimItems } from './sql/claim.ts';
-import { getItem, itemsPage, itemsPageInStates, retryFailed } from './sql/items.ts';
+import { countWithSourceName, getItem, itemsPage, itemsPageInStates, retryFailed } from './sql/items.ts';
 import { ensureJob, findJob, jobDefinition, registerJob, unfinishedJobs } from './sql/jobs.ts';
-import { nextWakeAt, releaseAllLeases, releaseLeases, renewLeases } from './sql/leases.ts';
+import { expedite, nextWakeAt, releaseAllLeases, releaseLeases, renewLeases } from './sql/leases.ts';
 import { beginPlan } from './sql/plan.ts';
 import type { Statement } from './sql/statement.ts';
-import { countsByState, recentlyFinished, topErrors } from './sql/stats.ts';
+import { countsByState, errorTallies, recentlyFinished } from './sql/stats.ts';
 import { analyzeItems, statisticsStale } from './sql/statistics.ts';
 import { transitionStatement } from './sql/transition.ts';
 
@@ -152,6 +153,11 @@ class PostgresLedger implements LedgerStore {
     return (await this.#query(releaseAllLeases, [this.#id])).rowCount ?? 0;
   }
 
+  async expedite(keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return (await this.#query(expedite, [this.#id, keys])).rowCount ?? 0;
+  }
+
   async nextWakeAt(): Promise<number | null> {
     return (await this.#query<{ at: number | null }>(nextWakeAt, [this.#id])).rows[0]!.at;
   }
@@ -165,7 +171,7 @@ class PostgresLedger implements LedgerStore {
     const [byState, recent, errors] = await Promise.all([
       this.#query<{ state: ItemState; n: number; bytes: number }>(countsByState, [this.#id]),
       this.#query<{ n: number }>(recentlyFinished, [this.#id, windowMs, now ?? null]),
-      this.#query<{ error_class: string | null; n: number; example: string | null }>(topErrors, [this.#id]),
+      this.#query<ErrorTally>(errorTallies, [this.#id]),
     ]);
     const counts = Object.fromEntries(ITEM_STATES.map((state) => [state, 0])) as Record<ItemState, number>;
     let total = 0;
@@ -180,7 +186,7 @@ class PostgresLedger implements LedgerStore {
       total,
       recentlyFinished: recent.rows[0]!.n,
       windowMs,
-      topErrors: errors.rows.map((row) => ({ errorClass: row.error_class ?? 'unknown', count: row.n, example: row.example ?? '' })),
+      topErrors: topErrorGroups(errors.rows),
       bytesDone,
     };
   }
@@ -196,6 +202,13 @@ class PostgresLedger implements LedgerStore {
     }
   }
 
+  async countWithSourceName(fileName: string, exceptKey: string): Promise<number> {
+    // A URL names the file percent-encoded.
+    const names = [...new Set([fileName, encodeURIComponent(fileName)])].map(likeEscape);
+    const patterns = names.flatMap((name) => [`%/${name}`, `%/${name}?%`]);
+    return (await this.#query<{ n: number }>(countWithSourceName, [this.#id, exceptKey, fileName, patterns])).rows[0]!.n;
+  }
+
   async retryFailed(): Promise<number> {
     return (await this.#query(retryFailed, [this.#id])).rowCount ?? 0;
   }
@@ -205,4 +218,9 @@ class PostgresLedger implements LedgerStore {
     this.#closed = true;
     await this.#pool.end();
   }
+}
+
+/** A LIKE pattern that matches `text` literally (backslash is PostgreSQL's default LIKE escape). */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

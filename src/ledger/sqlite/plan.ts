@@ -4,6 +4,7 @@
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { ItemState, type ChangePolicy, type PlanBatchResult } from '../types.ts';
+import { repeatConflict } from '../duplicates.ts';
 import { BatchReader, type PlanBatch } from '../planBatch.ts';
 import { NOT_STARTED_STATES, REJECTED, RESETTABLE_STATES, UPLOADED_STATES } from '../planRules.ts';
 import { sqlState, sqlStates } from '../sqlStates.ts';
@@ -14,6 +15,7 @@ interface Existing {
   fields: string;
   size: number | null;
   mtime_ms: number | null;
+  origin: string;
   error_class: string | null;
   plan_generation: number;
 }
@@ -21,8 +23,8 @@ interface Existing {
 const CHUNK_ROWS = 100;
 /** key, source, fields, size, mtime_ms, origin, created_at, updated_at, plan_generation */
 const INSERT_COLUMNS = 9;
-/** The first five of those: what a re-plan compares. */
-const CONTENT_COLUMNS = 5;
+/** What a re-plan's bulk stamp takes: the first five of those (the content it compares) and the origin it records. */
+const STAMP_COLUMNS = 6;
 
 const RESETTABLE = new Set<string>(RESETTABLE_STATES);
 const NOT_STARTED = new Set<string>(NOT_STARTED_STATES);
@@ -36,7 +38,7 @@ export class SqlitePlanner {
   readonly #insertChunkRows: StatementSync;
   readonly #chunkArgs: SQLInputValue[] = new Array<SQLInputValue>(CHUNK_ROWS * INSERT_COLUMNS);
   readonly #stampChunkRows: StatementSync;
-  readonly #stampArgs: SQLInputValue[] = new Array<SQLInputValue>(1 + CHUNK_ROWS * CONTENT_COLUMNS);
+  readonly #stampArgs: SQLInputValue[] = new Array<SQLInputValue>(1 + CHUNK_ROWS * STAMP_COLUMNS);
   readonly #stamp: StatementSync;
   readonly #reset: StatementSync;
   readonly #reject: StatementSync;
@@ -45,7 +47,7 @@ export class SqlitePlanner {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#find = db.prepare('SELECT state, source, fields, size, mtime_ms, error_class, plan_generation FROM items WHERE key = ?');
+    this.#find = db.prepare('SELECT state, source, fields, size, mtime_ms, origin, error_class, plan_generation FROM items WHERE key = ?');
     // Insert first: on a first plan nearly every key is new, and one statement beats a lookup
     // plus an insert; a hundred rows per statement beat one (about a quarter less time at a
     // million rows). Only keys that were already there are looked up.
@@ -53,12 +55,13 @@ export class SqlitePlanner {
     const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ${PENDING})`;
     this.#insertNew = db.prepare(insert + values);
     this.#insertChunkRows = db.prepare(insert + Array.from({ length: CHUNK_ROWS }, () => values).join(', '));
-    this.#stamp = db.prepare('UPDATE items SET plan_generation = ? WHERE key = ?');
+    // A stamp also records where the row is now, so a later repeat can name the row that stands.
+    this.#stamp = db.prepare('UPDATE items SET plan_generation = ?, origin = ? WHERE key = ?');
     // A re-plan's bulk: a hundred unchanged keys stamped in one statement, the comparison of
     // content done by SQLite, no row read back into JavaScript.
     this.#stampChunkRows = db.prepare(
-      `UPDATE items SET plan_generation = ?1
-       FROM (VALUES ${Array.from({ length: CHUNK_ROWS }, () => '(?, ?, ?, ?, ?)').join(', ')}) AS manifest
+      `UPDATE items SET plan_generation = ?1, origin = manifest.column6
+       FROM (VALUES ${Array.from({ length: CHUNK_ROWS }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}) AS manifest
        WHERE items.key = manifest.column1 AND items.source = manifest.column2 AND items.fields = manifest.column3
          AND items.size IS manifest.column4 AND items.mtime_ms IS manifest.column5 AND items.plan_generation <> ?1
          AND items.error_class IS NOT '${REJECTED}'`,
@@ -72,8 +75,8 @@ export class SqlitePlanner {
     );
     this.#reject = db.prepare(
       `INSERT INTO items (key, source, fields, origin, state, last_error, error_class, created_at, updated_at, finished_at, plan_generation)
-       VALUES (?, '', '{}', ?, ${FAILED}, ?, '${REJECTED}', ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET state = ${FAILED}, last_error = excluded.last_error, error_class = '${REJECTED}', source = '', fields = '{}',
+       VALUES (?, ?, '{}', ?, ${FAILED}, ?, '${REJECTED}', ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = ${FAILED}, last_error = excluded.last_error, error_class = '${REJECTED}', source = excluded.source, fields = '{}',
          origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
        WHERE items.state IN (${sqlStates(NOT_STARTED_STATES)})`,
     );
@@ -81,7 +84,7 @@ export class SqlitePlanner {
 
   upsert(generation: number, batch: PlanBatch, policy: ChangePolicy, now: number): PlanBatchResult {
     this.#begin(generation);
-    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, rejected: 0, duplicateSightings: [] };
+    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, duplicateSightings: [] };
     const reader = new BatchReader(batch);
     const args = this.#chunkArgs;
     for (;;) {
@@ -120,7 +123,9 @@ export class SqlitePlanner {
   }
 
   /**
-   * A row the manifest rejected becomes a failed item with its reason, unless its key was seen
+   * A row the manifest rejected becomes a failed item with its reason and its source as written
+   * (for the report; a rejected item is never compared by content: its corrected row always
+   * replaces it, see #planOne and the re-plan chunk's error_class test), unless its key was seen
    * earlier in this plan (a duplicate: the first sighting stands), or its item is finished or in
    * flight: it stays done, or finishes what it started, and the row still counts as rejected.
    */
@@ -128,11 +133,13 @@ export class SqlitePlanner {
     const existing = this.#find.get(row.key) as unknown as Existing | undefined;
     if (existing?.plan_generation === generation) {
       counts.duplicates++;
-      counts.duplicateSightings.push({ key: row.key, origin: row.origin });
+      const conflict = repeatConflict(existing, { source: row.source, fields: '{}', size: null, mtimeMs: null, rejected: true });
+      if (conflict) counts.conflicts++;
+      counts.duplicateSightings.push({ key: row.key, origin: row.origin, ...(conflict ? { conflict } : {}) });
       return;
     }
-    if (existing && !NOT_STARTED.has(existing.state)) this.#stamp.run(generation, row.key);
-    else this.#reject.run(row.key, row.origin, row.reason, now, now, now, generation);
+    if (existing && !NOT_STARTED.has(existing.state)) this.#stamp.run(generation, row.origin, row.key);
+    else this.#reject.run(row.key, row.source, row.origin, row.reason, now, now, now, generation);
     counts.rejected++;
   }
 
@@ -146,7 +153,7 @@ export class SqlitePlanner {
     const stampArgs = this.#stampArgs;
     stampArgs[0] = generation;
     for (let row = 0; row < CHUNK_ROWS; row++) {
-      for (let column = 0; column < CONTENT_COLUMNS; column++) stampArgs[1 + row * CONTENT_COLUMNS + column] = args[row * INSERT_COLUMNS + column]!;
+      for (let column = 0; column < STAMP_COLUMNS; column++) stampArgs[1 + row * STAMP_COLUMNS + column] = args[row * INSERT_COLUMNS + column]!;
     }
     return this.#wholeChunkOrNothing(this.#stampChunkRows, stampArgs);
   }
@@ -177,13 +184,15 @@ export class SqlitePlanner {
     }
     if (existing.plan_generation === generation) {
       counts.duplicates++;
-      counts.duplicateSightings.push({ key, origin });
+      const conflict = repeatConflict(existing, { source, fields, size, mtimeMs, rejected: false });
+      if (conflict) counts.conflicts++;
+      counts.duplicateSightings.push({ key, origin, ...(conflict ? { conflict } : {}) });
     } else if (existing.error_class === REJECTED) {
       // A row rejected before never reached the platform: its corrected version always replaces it.
       this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
       counts.changed++;
     } else if (existing.source === source && existing.fields === fields && existing.size === size && existing.mtime_ms === mtimeMs) {
-      this.#stamp.run(generation, key);
+      this.#stamp.run(generation, origin, key);
       counts.unchanged++;
     } else if (policy === 'reupload' && RESETTABLE.has(existing.state)) {
       this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
@@ -191,7 +200,7 @@ export class SqlitePlanner {
     } else {
       // ignore policy, or an upload in flight: it finishes with what it started with; with
       // reupload the next plan sees the change again once it has settled.
-      this.#stamp.run(generation, key);
+      this.#stamp.run(generation, origin, key);
       counts.changed++;
     }
   }

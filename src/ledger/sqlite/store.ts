@@ -32,7 +32,9 @@ import {
 import type { PlanBatch } from '../planBatch.ts';
 import { REJECTED } from '../planRules.ts';
 import { sqlState, sqlStates } from '../sqlStates.ts';
+import { ERROR_TALLY_LIMIT, topErrorGroups, type ErrorTally } from '../errorGroups.ts';
 import { applyMigrations } from './migrate.ts';
+import { privateLedgerFile } from './paths.ts';
 import { toRecord, type ItemRow } from './rows.ts';
 import { SqlitePlanner } from './plan.ts';
 import { transitionSql } from './transition.ts';
@@ -65,6 +67,7 @@ class SqliteLedger implements LedgerStore {
     this.job = job;
     this.location = file;
     this.policies = { runLockFile: `${file}.lock`, reclaimLeasesAtStart: true, leaseClock: 'process' };
+    privateLedgerFile(file);
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   }
@@ -156,6 +159,17 @@ class SqliteLedger implements LedgerStore {
     return Number(this.#statement('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL').run().changes);
   }
 
+  async expedite(keys: string[]): Promise<number> {
+    let changed = 0;
+    for (let start = 0; start < keys.length; start += 500) {
+      const chunk = keys.slice(start, start + 500);
+      changed += Number(
+        this.#statement(`UPDATE items SET not_before = 0 WHERE key IN (${chunk.map(() => '?').join(', ')}) AND ${UNFINISHED} AND lease_owner IS NULL AND not_before > 0`).run(...chunk).changes,
+      );
+    }
+    return changed;
+  }
+
   async nextWakeAt(): Promise<number | null> {
     const now = Date.now();
     const row = this.#statement(
@@ -180,16 +194,19 @@ class SqliteLedger implements LedgerStore {
       if (row.state === ItemState.done) bytesDone = row.b;
     }
     const recent = this.#statement('SELECT COUNT(*) AS n FROM items WHERE finished_at >= ?').get(now - windowMs) as { n: number };
-    const topErrors = this.#statement(
-      `SELECT error_class AS errorClass, COUNT(*) AS count, MAX(last_error) AS example
-       FROM items WHERE state = ${FAILED} GROUP BY error_class ORDER BY count DESC LIMIT 5`,
-    ).all() as { errorClass: string | null; count: number; example: string | null }[];
+    const tallies = this.#statement(
+      // A rejected row's reason starts with its origin (file:line): without it, a hundred thousand
+      // rows rejected for one reason are one tally, not a hundred thousand.
+      `SELECT error_class AS errorClass, COUNT(*) AS count, MIN(last_error) AS example,
+         CASE WHEN substr(last_error, 1, length(origin) + 2) = origin || ': ' THEN substr(last_error, length(origin) + 3) ELSE last_error END AS message
+       FROM items WHERE state = ${FAILED} GROUP BY error_class, message ORDER BY count DESC LIMIT ${ERROR_TALLY_LIMIT}`,
+    ).all() as unknown as ErrorTally[];
     return {
       counts,
       total,
       recentlyFinished: recent.n,
       windowMs,
-      topErrors: topErrors.map((entry) => ({ errorClass: entry.errorClass ?? 'unknown', count: entry.count, example: entry.example ?? '' })),
+      topErrors: topErrorGroups(tallies),
       bytesDone,
     };
   }
@@ -207,6 +224,18 @@ class SqliteLedger implements LedgerStore {
     }
   }
 
+  async countWithSourceName(fileName: string, exceptKey: string): Promise<number> {
+    // A URL names the file percent-encoded; LIKE is case-insensitive for ASCII, which can only overcount.
+    const names = [...new Set([fileName, encodeURIComponent(fileName)])].map(likeEscape);
+    const clauses = names.map(() => `source LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\'`).join(' OR ');
+    const row = this.#statement(`SELECT COUNT(*) AS n FROM items WHERE key <> ? AND (source = ? OR ${clauses})`).get(
+      exceptKey,
+      fileName,
+      ...names.flatMap((name) => [`%/${name}`, `%/${name}?%`]),
+    ) as { n: number };
+    return row.n;
+  }
+
   async retryFailed(): Promise<number> {
     // Rejected manifest rows stay failed: only a corrected manifest (re-planned) can fix them.
     // started_at is cleared so the retried item gets a whole new time budget.
@@ -221,4 +250,9 @@ class SqliteLedger implements LedgerStore {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** A LIKE pattern that matches `text` literally. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -1,6 +1,7 @@
 // asset.upload_from_url: Cincopa downloads the source itself. The emulator does so for real
 // over HTTP, streaming (never buffering), then "processes" for a configurable time before the
-// asset exists. Status is kept per status_id for asset.upload_from_url_get_status.
+// asset exists. Status is kept per status_id for asset.upload_from_url_get_status; how a status
+// reads (words, rid keys) is the dialect's business (dialect.ts statusFields).
 
 import { createHash, randomUUID } from 'node:crypto';
 import { get as httpGet, type ClientRequest } from 'node:http';
@@ -12,11 +13,15 @@ import type { WebhookDispatcher } from './webhooks.ts';
 
 export interface FetchJob {
   statusId: string;
+  /** 0, 1, 2, ... per upload: picks this job's terminal status and rid keys in turn. */
+  seq: number;
   status: 'inprogress' | 'done' | 'failed' | 'aborted';
   bytes: number;
   size: number | null;
   rid: string;
   more: string;
+  /** 'processing-no-id': finished, the asset exists, but the status names no rid. */
+  noId: boolean;
   request?: ClientRequest;
   timer?: NodeJS.Timeout;
 }
@@ -28,6 +33,7 @@ export class Fetcher {
   readonly #state: CincopaState;
   readonly #webhooks: WebhookDispatcher;
   readonly #processingMs: () => number;
+  #seq = 0;
 
   constructor(state: CincopaState, webhooks: WebhookDispatcher, processingMs: () => number) {
     this.#state = state;
@@ -36,7 +42,7 @@ export class Fetcher {
   }
 
   start(input: string, fid: string | undefined, processingFault: FaultRule | undefined): FetchJob {
-    const job: FetchJob = { statusId: randomUUID().replaceAll('-', ''), status: 'inprogress', bytes: 0, size: null, rid: '', more: '' };
+    const job: FetchJob = { statusId: randomUUID().replaceAll('-', ''), seq: this.#seq++, status: 'inprogress', bytes: 0, size: null, rid: '', more: '', noId: false };
     this.jobs.set(job.statusId, job);
     this.#download(job, input, MAX_REDIRECTS, (md5) => this.#process(job, input, fid, md5, processingFault));
     return job;
@@ -95,11 +101,11 @@ export class Fetcher {
       }
       const filename = decodeURIComponent(path.posix.basename(new URL(input).pathname)) || 'download';
       const asset = this.#state.createAsset({ filename, filesize: job.bytes, md5, source: 'url' });
-      const gallery = fid ? this.#state.galleries.get(fid) : undefined;
-      if (gallery && !gallery.members.includes(asset.rid)) gallery.members.push(asset.rid);
+      this.#state.galleries.get(fid ?? '')?.add([asset.rid], 'bottom');
       job.rid = asset.rid;
+      job.noId = fault?.kind === 'processing-no-id';
       job.status = 'done';
-      this.#webhooks.emit('asset.uploaded', { rid: asset.rid, id: asset.id, filename: asset.filename });
+      this.#webhooks.emit('asset.uploaded', asset);
     }, delay);
     job.timer.unref();
   }

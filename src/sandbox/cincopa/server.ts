@@ -1,55 +1,59 @@
 // The emulated Cincopa: REST API v2 under /v2/<method>.json (GET or POST), the direct upload
-// endpoint /post.jpg, and the sandbox's own /_sandbox/ inventory, journal and fault controls.
+// endpoint /post.jpg, and the sandbox's own /_sandbox/ inventory, journal, fault and settings
+// controls. Every request runs the same gauntlet a real front end and platform would put it
+// through: URL length, body size, injected faults, the token, the method, then maybe a lost answer.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { applyFaults, close, listen, readBody, requestParams, sendJson } from '../http.ts';
+import { z } from 'zod';
+import { applyFaults, BodyTooLargeError, close, listen, readBody, requestParams, sendJson, sendText, type ErrorBody } from '../http.ts';
 import { faultRuleSchema, type FaultKind, type Faults } from '../faults.ts';
 import type { Journal, SandboxService } from '../journal.ts';
-import { ApiFailure, handlers, type ApiContext } from './api.ts';
+import { ApiFailure, type ApiContext } from './api.ts';
+import { authMessage, uploadFaultText } from './dialect.ts';
 import { Fetcher } from './fetcher.ts';
-import { CincopaState, type Asset } from './state.ts';
+import { emptyInventory, takeInventory, type CincopaInventory } from './inventory.ts';
+import { handlers } from './methods.ts';
+import { CincopaSettingsStore, type CincopaSettings, type CincopaSettingsInput } from './settings.ts';
+import { CincopaState } from './state.ts';
 import { DirectUploads } from './upload.ts';
 import { WebhookDispatcher } from './webhooks.ts';
+
+export { emptyInventory, type CincopaInventory };
+export type { InventoryAsset, InventoryGallery } from './inventory.ts';
 
 export interface CincopaSandboxOptions {
   host: string;
   port: number;
   apiToken?: string;
-  /** Processing time after a fetched download, before the asset exists (ms). */
-  processingMs?: number;
-  /** 'http': failures are non-2xx; 'success-false': HTTP 200 with {success:false}. */
-  failureStyle?: 'http' | 'success-false';
+  /** Dialect and knobs (settings.ts); changeable later with POST /_sandbox/settings. */
+  settings?: CincopaSettingsInput;
   journal: Journal;
   faults: Faults;
   /** Extra inventory merged into GET /_sandbox/inventory (e.g. Cintoo's). */
   extraInventory?: () => Record<string, unknown>;
 }
 
-/** An asset as the inventory shows it: Cincopa's field names plus `size`/`createdAt` aliases. */
-export type InventoryAsset = Asset & { size: number; createdAt: string };
-
-export interface CincopaInventory {
-  assets: InventoryAsset[];
-  galleries: { fid: string; name: string; description: string; members: string[] }[];
-  webhooks: { hook_url: string; events: string[] }[];
-  webhookDeliveries: number;
-}
-
 export interface CincopaSandbox {
   url: string;
   apiToken: string;
   state: CincopaState;
-  options: { processingMs: number; failureStyle: 'http' | 'success-false' };
+  /** The live settings (the same object the emulator reads on every request). */
+  settings: CincopaSettings;
+  /** Validates and applies a partial settings change; returns the new settings. */
+  configure(patch: CincopaSettingsInput): CincopaSettings;
   inventory(): CincopaInventory;
   close(): Promise<void>;
 }
 
 const API_PATH = /^\/v2\/([a-z_]+(?:\.[a-z_]+)?)\.json$/;
 
+/** Node refuses longer request heads itself (431, unjournalled); the configured limit sits far below. */
+const NODE_MAX_HEADER_BYTES = 4 * 1024 * 1024;
+
 /** Faults that shape a method's outcome instead of its HTTP exchange, by method. */
 const OUTCOME_FAULTS: Record<string, readonly FaultKind[]> = {
-  'asset.upload_from_url': ['processing-stuck', 'processing-slow', 'processing-failed'],
+  'asset.upload_from_url': ['processing-stuck', 'processing-slow', 'processing-failed', 'processing-no-id'],
   'asset.get_upload_url': ['expired-url'],
 };
 
@@ -59,9 +63,10 @@ interface Answered {
   fault?: string;
 }
 
-function answer(res: ServerResponse, status: number, body: unknown): number {
-  sendJson(res, status, body);
-  return status;
+/** A ready answer, sent unless a 'lost-response' fault drops it. */
+interface Reply {
+  status: number;
+  body: unknown;
 }
 
 function parseJson(body: Buffer): unknown {
@@ -72,110 +77,142 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/** What a front end (nginx, Node) answers before the platform sees a request: HTML, not JSON. */
+function sendFrontEndError(res: ServerResponse, status: number, reason: string): number {
+  res.writeHead(status, { 'content-type': 'text/html', connection: 'close' });
+  res.end(`<html><head><title>${status} ${reason}</title></head><body><center><h1>${status} ${reason}</h1></center></body></html>\n`);
+  return status;
+}
+
 export async function startCincopaSandbox(options: CincopaSandboxOptions): Promise<CincopaSandbox> {
   const apiToken = options.apiToken ?? `sandbox-${randomBytes(12).toString('hex')}`;
-  const settings = { processingMs: options.processingMs ?? 300, failureStyle: options.failureStyle ?? ('http' as const) };
+  const store = new CincopaSettingsStore(options.settings);
+  const settings = store.current;
   const state = new CincopaState();
   const webhooks = new WebhookDispatcher(state);
   const fetcher = new Fetcher(state, webhooks, () => settings.processingMs);
   const account = { accid: '4711', accemail: 'sandbox@ferry.local', userid: '815' };
-  const uploads = new DirectUploads(state, webhooks, account.accid, () => settings.failureStyle);
+  const uploads = new DirectUploads(state, webhooks, account.accid, settings);
   const { journal, faults } = options;
   let baseUrl = '';
+  let authTurn = 0;
 
-  const inventory = (): CincopaInventory => ({
-    assets: [...state.assets.values()].map((asset) => ({ ...asset, tags: [...asset.tags], size: asset.filesize, createdAt: asset.uploaded })),
-    galleries: [...state.galleries.values()].map((gallery) => ({ ...gallery, members: [...gallery.members] })),
-    webhooks: [...state.webhooks.values()].map(({ hook_url, events }) => ({ hook_url, events })),
-    webhookDeliveries: webhooks.delivered,
-  });
+  const inventory = (): CincopaInventory => takeInventory(state, journal, webhooks.delivered);
 
-  const errorBody = (status: number, message: string): unknown => ({ success: false, runtime: 0, message, status });
+  const errorBody: ErrorBody = (status, message, kind) =>
+    kind === 'auth' ? { success: false, runtime: 0, message: authMessage(settings.dialect, true, authTurn++) } : { success: false, runtime: 0, message, status };
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<Answered> {
-    const params = await requestParams(req, url);
-    const { status: faulted, fault } = await applyFaults(faults, 'cincopa', method, req, res, errorBody, 403);
-    if (faulted !== undefined) return { status: faulted, params, fault };
-    if (!params.api_token || params.api_token !== apiToken) {
-      // 403 in both failure styles: that much is known of the real platform.
-      sendJson(res, 403, errorBody(403, 'invalid or missing api_token'));
-      return { status: 403, params, fault };
-    }
-    const handler = handlers[method];
+  /** The answer to one API call, fault-free: token check, then the method. */
+  function serve(params: Record<string, string>, method: string, fault: ApiContext['fault']): Reply {
     const started = Date.now();
+    if (!params.api_token || params.api_token !== apiToken) {
+      const message = authMessage(settings.dialect, false, authTurn++);
+      return settings.authStyle === 'http' ? { status: 403, body: { success: false, runtime: 0, message, status: 403 } } : { status: 200, body: { success: false, runtime: 0, message } };
+    }
     try {
+      const handler = handlers[method];
       if (!handler) throw new ApiFailure(404, `unknown method ${method}`);
-      const kinds = OUTCOME_FAULTS[method];
-      const outcomeFault = kinds ? faults.pick('cincopa', method, kinds) : undefined;
-      const ctx: ApiContext = { state, fetcher, uploads, webhooks, baseUrl, account, fault: outcomeFault };
-      const body = handler(params, ctx);
-      if (faults.pick('cincopa', method, ['lost-response'])) {
-        res.socket?.destroy(); // done, but the client never hears of it
-        return { status: 0, params, fault: 'lost-response' };
-      }
-      sendJson(res, 200, { success: true, runtime: Date.now() - started, ...body });
-      return { status: 200, params, fault: outcomeFault ? outcomeFault.kind : fault };
+      const body = handler(params, { state, fetcher, uploads, webhooks, settings, baseUrl, account, fault });
+      return { status: 200, body: { success: true, runtime: Date.now() - started, ...body } };
     } catch (error) {
       const status = error instanceof ApiFailure ? error.status : 500;
       const message = error instanceof Error ? error.message : String(error);
-      if (settings.failureStyle === 'success-false' && status < 500) {
-        sendJson(res, 200, { success: false, runtime: Date.now() - started, message });
-        return { status: 200, params, fault };
-      }
-      sendJson(res, status, errorBody(status, message));
-      return { status, params, fault };
+      if (settings.failureStyle === 'success-false' && status < 500) return { status: 200, body: { success: false, runtime: Date.now() - started, message } };
+      return { status, body: errorBody(status, message, 'status') };
     }
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<Answered> {
+    let params: Record<string, string>;
+    try {
+      params = await requestParams(req, url, settings.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return { status: sendFrontEndError(res, 413, 'Request Entity Too Large'), params: {} };
+      sendJson(res, 400, { success: false, runtime: 0, message: 'the request body cannot be read' });
+      return { status: 400, params: {} };
+    }
+    const { status: faulted, fault } = await applyFaults(faults, 'cincopa', method, req, res, errorBody, 403, settings.authStyle === 'success-false');
+    if (faulted !== undefined) return { status: faulted, params, fault };
+    const kinds = OUTCOME_FAULTS[method];
+    const outcomeFault = kinds ? faults.pick('cincopa', method, kinds) : undefined;
+    const reply = serve(params, method, outcomeFault);
+    if (faults.pick('cincopa', method, ['lost-response'])) {
+      res.socket?.destroy(); // carried out (or refused), but the client never hears of it
+      return { status: 0, params, fault: 'lost-response' };
+    }
+    sendJson(res, reply.status, reply.body);
+    return { status: reply.status, params, fault: outcomeFault ? outcomeFault.kind : fault };
   }
 
   async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Answered> {
-    const params = { range: String(req.headers['content-range'] ?? ''), uniqueId: String(req.headers['unique-id'] ?? '') };
-    const { status: faulted, fault } = await applyFaults(faults, 'cincopa-upload', 'upload', req, res, (_status, message) => `error: ${message}`, 403);
+    const params: Record<string, string> = { range: String(req.headers['content-range'] ?? ''), uniqueId: String(req.headers['unique-id'] ?? '') };
+    const faultText: ErrorBody = (_status, message, kind) => uploadFaultText(settings.dialect, message, kind);
+    const { status: faulted, fault } = await applyFaults(faults, 'cincopa-upload', 'upload', req, res, faultText, 403, settings.authStyle === 'success-false');
     if (faulted !== undefined) return { status: faulted, params, fault };
-    return { status: await uploads.handle(req, res, url), params, fault };
+    const answer = await uploads.handle(req, url);
+    if (!answer) return { status: 0, params, fault: fault ?? 'client-gone' };
+    if (answer.refused) params.refused = answer.refused;
+    if (faults.pick('cincopa-upload', 'upload', ['lost-response'])) {
+      res.socket?.destroy(); // the chunk was taken (or refused); the answer never arrives
+      return { status: 0, params, fault: 'lost-response' };
+    }
+    sendText(res, answer.status, answer.text);
+    return { status: answer.status, params, fault };
   }
 
-  async function handleSandbox(req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
+  async function handleSandbox(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const what = url.pathname.slice('/_sandbox/'.length);
-    if (what === 'inventory' && req.method === 'GET') return answer(res, 200, { cincopa: inventory(), ...options.extraInventory?.() });
+    if (what === 'inventory' && req.method === 'GET') return sendJson(res, 200, { cincopa: inventory(), ...options.extraInventory?.() });
     if (what === 'journal' && req.method === 'GET') {
       const service = url.searchParams.get('service') || undefined;
       const route = url.searchParams.get('route') || undefined;
-      return answer(res, 200, journal.entries({ service: service as SandboxService | undefined, route }));
+      return sendJson(res, 200, journal.entries({ service: service as SandboxService | undefined, route }));
     }
     if (what === 'faults') {
-      if (req.method === 'GET') return answer(res, 200, faults.list());
-      if (req.method === 'DELETE') return faults.clear(), answer(res, 200, { cleared: true });
+      if (req.method === 'GET') return sendJson(res, 200, faults.list());
+      if (req.method === 'DELETE') return faults.clear(), sendJson(res, 200, { cleared: true });
       if (req.method === 'POST') {
         const body = parseJson(await readBody(req));
         const list = Array.isArray(body) ? body : [body];
         const parsed = list.map((rule) => faultRuleSchema.safeParse(rule));
         const bad = parsed.findIndex((result) => !result.success);
-        if (body === undefined || bad >= 0) return answer(res, 400, { error: `rule ${Math.max(bad, 0)} is not a fault rule`, issues: bad >= 0 ? parsed[bad]!.error?.issues : [] });
-        return answer(res, 200, { ids: parsed.map((result) => faults.add(result.data!)) });
+        if (body === undefined || bad >= 0) return sendJson(res, 400, { error: `rule ${Math.max(bad, 0)} is not a fault rule`, issues: bad >= 0 ? parsed[bad]!.error?.issues : [] });
+        return sendJson(res, 200, { ids: parsed.map((result) => faults.add(result.data!)) });
       }
     }
-    if (what === 'settings' && req.method === 'POST') {
-      const body = parseJson(await readBody(req)) as { processingMs?: unknown; failureStyle?: unknown } | undefined;
-      if (typeof body?.processingMs === 'number' && body.processingMs >= 0) settings.processingMs = body.processingMs;
-      if (body?.failureStyle === 'http' || body?.failureStyle === 'success-false') settings.failureStyle = body.failureStyle;
-      return answer(res, 200, settings);
+    if (what === 'settings') {
+      if (req.method === 'GET') return sendJson(res, 200, settings);
+      if (req.method === 'POST') {
+        try {
+          return sendJson(res, 200, store.update(parseJson(await readBody(req)) ?? {}));
+        } catch (error) {
+          const issues = error instanceof z.ZodError ? error.issues : [];
+          return sendJson(res, 400, { error: `not a settings change: ${issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ')}`, issues });
+        }
+      }
     }
-    return answer(res, 404, { error: 'unknown sandbox endpoint: use GET inventory, GET journal, GET/POST/DELETE faults, POST settings' });
+    sendJson(res, 404, { error: 'unknown sandbox endpoint: use GET inventory, GET journal, GET/POST/DELETE faults, GET/POST settings' });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_BYTES }, (req, res) => {
     const started = Date.now();
-    const url = new URL(req.url ?? '/', 'http://cincopa');
+    const rawUrl = req.url ?? '/';
+    const url = new URL(rawUrl, 'http://cincopa');
     const apiMatch = API_PATH.exec(url.pathname);
+    const isUpload = url.pathname === '/post.jpg' && req.method === 'POST';
+    const [service, route]: [SandboxService, string] = apiMatch ? ['cincopa', apiMatch[1]!] : ['cincopa-upload', 'upload'];
     let work: Promise<void>;
-    if (apiMatch) {
-      const method = apiMatch[1]!;
-      work = handleApi(req, res, url, method).then((done) => record('cincopa', req.method ?? 'GET', method, done, started));
-    } else if (url.pathname === '/post.jpg' && req.method === 'POST') {
-      work = handleUpload(req, res, url).then((done) => record('cincopa-upload', 'POST', 'upload', done, started));
-    } else if (url.pathname.startsWith('/_sandbox/')) {
-      work = handleSandbox(req, res, url).then(() => undefined);
-    } else {
+    if ((apiMatch || isUpload) && Buffer.byteLength(rawUrl) > settings.maxUrlBytes) {
+      // A front end's limit, before faults, token or method: the request never reaches Cincopa.
+      req.resume();
+      const status = sendFrontEndError(res, settings.urlTooLongStatus, settings.urlTooLongStatus === 414 ? 'Request-URI Too Large' : 'Request Header Fields Too Large');
+      record(service, req.method ?? 'GET', route, { status, params: { url_bytes: String(Buffer.byteLength(rawUrl)) } }, started);
+      return;
+    }
+    if (apiMatch) work = handleApi(req, res, url, route).then((done) => record(service, req.method ?? 'GET', route, done, started));
+    else if (isUpload) work = handleUpload(req, res, url).then((done) => record(service, 'POST', route, done, started));
+    else if (url.pathname.startsWith('/_sandbox/')) work = handleSandbox(req, res, url);
+    else {
       sendJson(res, 404, { success: false, message: 'not found' });
       work = Promise.resolve();
     }
@@ -196,7 +233,8 @@ export async function startCincopaSandbox(options: CincopaSandboxOptions): Promi
     url: `${url}/v2`,
     apiToken,
     state,
-    options: settings,
+    settings,
+    configure: (patch) => store.update(patch),
     inventory,
     async close() {
       fetcher.close();

@@ -1,7 +1,9 @@
 // What the emulated Cincopa account holds: assets, galleries and webhooks, with the lookups
-// the API needs (reference_id is indexed because ferry looks every item up before uploading).
+// the API needs at 100,000 assets: reference ids indexed (ferry looks every item up before
+// uploading), assets kept in an array for O(1) paging, gallery memberships counted per rid.
 
 import { randomBytes } from 'node:crypto';
+import { ReferenceIndex } from './referenceIndex.ts';
 
 export interface Asset {
   rid: string;
@@ -11,20 +13,65 @@ export interface Asset {
   caption: string;
   description: string;
   long_description: string;
+  related_link_text: string;
+  related_link_url: string;
   tags: string[];
   reference_id: string;
   filesize: number;
   md5: string;
+  /** Cincopa's vocabulary: video, image, music, other (C3). */
   type: string;
   source: 'url' | 'direct';
   uploaded: string;
+  modified: string;
 }
 
-export interface Gallery {
-  fid: string;
+/** A gallery's members in order; a rid added twice is there twice (unless deduped on add). */
+export class Gallery {
+  readonly fid: string;
   name: string;
   description: string;
-  members: string[];
+  #members: string[] = [];
+  readonly #counts = new Map<string, number>();
+
+  constructor(fid: string, name: string, description: string) {
+    this.fid = fid;
+    this.name = name;
+    this.description = description;
+  }
+
+  get members(): readonly string[] {
+    return this.#members;
+  }
+
+  has(rid: string): boolean {
+    return this.#counts.has(rid);
+  }
+
+  add(rids: readonly string[], position: 'top' | 'bottom'): void {
+    for (const rid of rids) this.#counts.set(rid, (this.#counts.get(rid) ?? 0) + 1);
+    if (position === 'top') this.#members = [...rids, ...this.#members];
+    else for (const rid of rids) this.#members.push(rid);
+  }
+
+  /** Drops every membership of `rid`. */
+  remove(rid: string): void {
+    if (!this.#counts.delete(rid)) return;
+    this.#members = this.#members.filter((member) => member !== rid);
+  }
+
+  /** Rids held more than once, with how often. */
+  doubles(): { rid: string; count: number }[] {
+    const doubles: { rid: string; count: number }[] = [];
+    for (const [rid, count] of this.#counts) if (count > 1) doubles.push({ rid, count });
+    return doubles;
+  }
+}
+
+export interface Webhook {
+  hook_url: string;
+  events: string[];
+  security_key: string;
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -40,49 +87,65 @@ function randomId(length: number, extra = ''): string {
 export class CincopaState {
   readonly assets = new Map<string, Asset>();
   readonly galleries = new Map<string, Gallery>();
-  readonly webhooks = new Map<string, { hook_url: string; events: string[]; security_key: string }>();
-  readonly #byReference = new Map<string, Set<string>>();
+  readonly webhooks = new Map<string, Webhook>();
+  readonly references = new ReferenceIndex();
+  /** Assets in creation order, for paging; deletions are compacted lazily. */
+  #ordered: Asset[] = [];
+  #deleted = 0;
   #nextNumericId = 100_000;
 
   createAsset(fields: Pick<Asset, 'filename' | 'filesize' | 'md5' | 'source'>): Asset {
     let rid: string;
     do rid = `A${randomId(8)}`;
     while (this.assets.has(rid));
+    const now = new Date().toISOString();
     const asset: Asset = {
       rid,
       id: this.#nextNumericId++,
       caption: fields.filename.replace(/\.[^.]+$/, ''),
       description: '',
       long_description: '',
+      related_link_text: '',
+      related_link_url: '',
       tags: [],
       reference_id: '',
       type: typeOf(fields.filename),
-      uploaded: new Date().toISOString(),
+      uploaded: now,
+      modified: now,
       ...fields,
     };
     this.assets.set(rid, asset);
+    this.#ordered.push(asset);
     return asset;
   }
 
-  setReference(asset: Asset, referenceId: string): void {
-    if (asset.reference_id) this.#byReference.get(asset.reference_id)?.delete(asset.rid);
-    asset.reference_id = referenceId;
-    if (!referenceId) return;
-    let set = this.#byReference.get(referenceId);
-    if (!set) this.#byReference.set(referenceId, (set = new Set()));
-    set.add(asset.rid);
+  /** Every asset in creation order (the array is shared: do not change it). */
+  ordered(): readonly Asset[] {
+    if (this.#deleted > 0) {
+      this.#ordered = this.#ordered.filter((asset) => this.assets.get(asset.rid) === asset);
+      this.#deleted = 0;
+    }
+    return this.#ordered;
   }
 
-  byReference(referenceId: string): Asset[] {
-    return [...(this.#byReference.get(referenceId) ?? [])].map((rid) => this.assets.get(rid)!);
+  setReference(asset: Asset, referenceId: string): void {
+    this.references.remove(asset.reference_id, asset.rid);
+    asset.reference_id = referenceId;
+    this.references.add(referenceId, asset.rid);
+  }
+
+  byReference(referenceId: string, match: 'exact' | 'substring'): Asset[] {
+    const rids = match === 'exact' ? this.references.exact(referenceId) : this.references.containing(referenceId);
+    return rids.map((rid) => this.assets.get(rid)!);
   }
 
   deleteAsset(rid: string): boolean {
     const asset = this.assets.get(rid);
     if (!asset) return false;
-    this.setReference(asset, '');
+    this.references.remove(asset.reference_id, rid);
     this.assets.delete(rid);
-    for (const gallery of this.galleries.values()) gallery.members = gallery.members.filter((member) => member !== rid);
+    this.#deleted++;
+    for (const gallery of this.galleries.values()) gallery.remove(rid);
     return true;
   }
 
@@ -90,7 +153,7 @@ export class CincopaState {
     let fid: string;
     do fid = `${randomId(6)}_${randomId(5, '_')}`;
     while (this.galleries.has(fid));
-    const gallery = { fid, name, description, members: [] };
+    const gallery = new Gallery(fid, name, description);
     this.galleries.set(fid, gallery);
     return gallery;
   }
@@ -100,6 +163,6 @@ function typeOf(filename: string): string {
   const extension = filename.split('.').pop()?.toLowerCase() ?? '';
   if (['mp4', 'mov', 'avi', 'mkv', 'webm', 'm4v'].includes(extension)) return 'video';
   if (['jpg', 'jpeg', 'png', 'gif', 'webp'].includes(extension)) return 'image';
-  if (['mp3', 'wav', 'aac', 'm4a'].includes(extension)) return 'audio';
+  if (['mp3', 'wav', 'aac', 'm4a', 'ogg', 'flac'].includes(extension)) return 'music';
   return 'other';
 }

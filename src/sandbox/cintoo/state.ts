@@ -1,10 +1,29 @@
-// What the emulated Cintoo tenant holds. Ids are stored raw and shown as URNs
-// (`urn:cintoo:<kind>:<uuid>`); every `{ref}` accepts either form.
+// What the emulated Cintoo tenant holds. Ids are stored raw (UUIDv4) and shown as URNs.
+//
+// The seeded tenant has traps a real tenant has too: the project list includes a *deleted*
+// project with the same name as the live one, and the live project has a *deleted* work zone
+// "Site A" under its root — a client that picks by name without looking at
+// `modificationInfo.isDeleted` lands in the wrong place (or on a 403).
 
 import { randomUUID } from 'node:crypto';
+import type { FileCategory } from './formats.ts';
 
-export const urn = (kind: string, id: string): string => `urn:cintoo:${kind}:${id}`;
-export const rawId = (ref: string): string => ref.replace(/^urn:cintoo:[a-z-]+:/, '');
+export interface Account {
+  id: string;
+  name: string;
+  createdAt: string;
+  subscriptionId: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  description: string;
+  rootWorkzoneId: string;
+  createdAt: string;
+  isDeleted: boolean;
+  deletedAt?: string;
+}
 
 export interface Workzone {
   id: string;
@@ -13,7 +32,11 @@ export interface Workzone {
   description: string;
   parentId: string | null;
   rootWorkzoneId: string;
+  createdAt: string;
   isDeleted: boolean;
+  deletedAt?: string;
+  coverBlobName?: string;
+  coverUrl?: string;
 }
 
 export interface RegisteredFile {
@@ -22,14 +45,16 @@ export interface RegisteredFile {
   workzoneId: string;
   name: string;
   extension: string;
-  formatId: string;
-  category: string;
+  formatId: number;
+  category: FileCategory;
   size: number;
+  /** Kept for the inventory (checked against storage at registration); never shown by the API. */
   md5: string;
   blobName: string;
   createdAt: string;
 }
 
+/** A blob name handed out by sign, and what became of it. */
 export interface SignedUpload {
   blobName: string;
   projectId: string;
@@ -38,61 +63,58 @@ export interface SignedUpload {
   extension: string;
   size: number;
   md5: string;
+  /** When it was last signed (ms): the newest signing is the one register picks. */
   signedAt: number;
-  fileId?: string;
+  /** How many sign answers carried this blob name. */
+  signCount: number;
+  /** Raw ids of the files registered from this blob (several when register duplicates). */
+  fileIds: string[];
 }
 
-export interface Format {
-  id: string;
-  name: string;
-  extension: string;
-  canBeUploaded: boolean;
-  categoryName: string;
-}
-
-const FORMAT_LIST: [extension: string, name: string, category: string, canBeUploaded: boolean][] = [
-  ['e57', 'ASTM E57', 'scan', true],
-  ['las', 'LAS point cloud', 'scan', true],
-  ['laz', 'LAZ point cloud', 'scan', true],
-  ['ptx', 'Leica PTX', 'scan', true],
-  ['pts', 'Leica PTS', 'scan', true],
-  ['fls', 'FARO scan', 'scan', true],
-  ['rcp', 'Autodesk ReCap project', 'scan', true],
-  ['rcs', 'Autodesk ReCap scan', 'scan', true],
-  ['ifc', 'IFC model', 'model', true],
-  ['rvt', 'Revit model', 'model', true],
-  ['nwd', 'Navisworks model', 'model', true],
-  ['obj', 'Wavefront OBJ', 'model', true],
-  ['pdf', 'PDF document', 'document', true],
-  ['jpg', 'JPEG image', 'image', true],
-  ['png', 'PNG image', 'image', true],
-  ['zfs', 'Z+F scan (upload through the desktop app only)', 'scan', false],
-];
+export const isoSeconds = (ms = Date.now()): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class CintooState {
   readonly userId = randomUUID();
-  readonly account = { id: randomUUID(), name: 'Sandbox Surveying Ltd' };
-  readonly project: { id: string; name: string; rootWorkzoneId: string };
+  readonly account: Account = { id: randomUUID(), name: 'Sandbox Surveying Ltd', createdAt: isoSeconds(), subscriptionId: randomUUID() };
+  readonly projects = new Map<string, Project>();
   readonly workzones = new Map<string, Workzone>();
   readonly files = new Map<string, RegisteredFile>();
   readonly signed = new Map<string, SignedUpload>();
-  readonly formats: Format[] = FORMAT_LIST.map(([extension, name, categoryName, canBeUploaded], index) => ({ id: `fmt-${index + 1}`, name, extension, canBeUploaded, categoryName }));
+  /** The live project the sandbox hands out (`projectId`). */
+  readonly project: Project;
 
   constructor() {
-    const projectId = randomUUID();
-    const rootId = randomUUID();
-    this.project = { id: projectId, name: 'Sandbox Project', rootWorkzoneId: rootId };
-    this.workzones.set(rootId, { id: rootId, projectId, name: 'Sandbox Project', description: '', parentId: null, rootWorkzoneId: rootId, isDeleted: false });
+    this.project = this.#addProject('Sandbox Project', false);
+    const root = this.workzones.get(this.project.rootWorkzoneId)!;
+    root.coverBlobName = `${randomUUID().replace(/-/g, '')}.jpg`;
+    this.createWorkzone(this.project.id, 'Site A', root.id, 'Removed survey area').isDeleted = true;
+    this.#addProject('Sandbox Project', true);
+    for (const workzone of this.workzones.values()) if (workzone.isDeleted) workzone.deletedAt = isoSeconds();
   }
 
-  createWorkzone(projectId: string, name: string, parentId: string, description: string): Workzone {
+  createWorkzone(projectId: string, name: string, parentId: string, description: string, coverUrl?: string): Workzone {
     const id = randomUUID();
-    const workzone = { id, projectId, name, description, parentId, rootWorkzoneId: this.project.rootWorkzoneId, isDeleted: false };
+    const parent = this.workzones.get(parentId)!;
+    const workzone: Workzone = { id, projectId, name, description, parentId, rootWorkzoneId: parent.rootWorkzoneId, createdAt: isoSeconds(), isDeleted: false, ...(coverUrl ? { coverUrl } : {}) };
     this.workzones.set(id, workzone);
     return workzone;
   }
 
-  format(extension: string): Format | undefined {
-    return this.formats.find((format) => format.extension === extension.toLowerCase());
+  /** "Site A/Level 2": the names from below the root down to the work zone ('' for a root). */
+  workzonePath(id: string): string {
+    const names: string[] = [];
+    for (let zone = this.workzones.get(id); zone?.parentId; zone = this.workzones.get(zone.parentId)) names.unshift(zone.name);
+    return names.join('/');
+  }
+
+  #addProject(name: string, isDeleted: boolean): Project {
+    const id = randomUUID();
+    const rootId = randomUUID();
+    const createdAt = isoSeconds();
+    const project: Project = { id, name, description: '', rootWorkzoneId: rootId, createdAt, isDeleted, ...(isDeleted ? { deletedAt: createdAt } : {}) };
+    this.projects.set(id, project);
+    // A project's root work zone carries the project's name.
+    this.workzones.set(rootId, { id: rootId, projectId: id, name, description: '', parentId: null, rootWorkzoneId: rootId, createdAt, isDeleted: false });
+    return project;
   }
 }

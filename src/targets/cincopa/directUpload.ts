@@ -1,12 +1,20 @@
-// Sends a local file to a Cincopa upload URL the way Cincopa's own uploader does: raw chunk
-// bodies streamed from disk, `Content-Range: bytes <start>-<end>/<total>` with an EXCLUSIVE
-// end, a `unique-id` fixed for all chunks of a file, `X-FILE-NAME` URI-encoded. Each
-// acknowledged chunk is checkpointed, so a resumed upload continues at the next chunk.
+// Sends a local file to a Cincopa upload URL the way Cincopa's own uploader does (evidence.md
+// C1): raw chunk bodies streamed from disk, `Content-Range: bytes <start>-<end>/<total>` with an
+// EXCLUSIVE end, a numeric `unique-id` fixed for all chunks of a file, `X-FILE-NAME`
+// URI-encoded. Each acknowledged chunk is checkpointed, so a resumed upload continues at the
+// next chunk.
+//
+// How answers are read: Cincopa's uploader never looks at the HTTP status and treats any answer
+// text containing "error" as final for that upload. ferry does the same and more: any 4xx, or a
+// 2xx whose text reports an error, means this upload URL is finished (UploadUrlRejected — the
+// caller starts the file again with a new URL); only a transport failure (no answer) or a
+// 5xx resends the same chunk. No wording of an error text is relied on.
 
 import { createReadStream } from 'node:fs';
 import got from 'got';
-import { PermanentError, RetryableError } from '../../core/errors.ts';
-import { errorForStatus, errorForTransport } from '../httpErrors.ts';
+import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
+import { errorForTransport, parseRetryAfter } from '../httpErrors.ts';
+import type { RequestBudget } from '../requestBudget.ts';
 import { readNewResourceId } from './responses.ts';
 
 export interface ChunkUploadOptions {
@@ -19,23 +27,33 @@ export interface ChunkUploadOptions {
   chunkSize: number;
   timeoutMs: number;
   signal: AbortSignal;
+  budget: RequestBudget;
   scrub(text: string): string;
   /** Persist progress after every acknowledged chunk. */
   onChunk(offset: number): Promise<void>;
+  /** Persist, before the last chunk goes out, that its answer carries the rid. */
+  beforeFinalChunk(): Promise<void>;
 }
 
-/** Thrown when the upload URL is no longer accepted: the caller asks for a new one. */
-export class UploadUrlRejected extends Error {}
+/** The upload URL will take no more chunks (refused, expired, invalid): start over with a new one. */
+export class UploadUrlRejected extends Error {
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
 
 export async function uploadChunks(options: ChunkUploadOptions): Promise<string> {
   let offset = options.offset;
   // A zero-byte file is one empty chunk: `bytes 0-0/0`.
   do {
     const end = Math.min(options.size, offset + options.chunkSize);
+    if (end === options.size) await options.beforeFinalChunk();
     const text = await postChunk(options, offset, end);
     if (end === options.size) {
       const rid = readNewResourceId(text);
-      if (!rid) throw new RetryableError('cincopa:upload:no-rid', options.scrub(`cincopa upload: the last chunk was accepted but no "new resource id" came back: ${text.slice(0, 200)}`));
+      if (!rid) throw new UploadUrlRejected(options.scrub(`cincopa upload: the last chunk was answered without a "new resource id": ${text.slice(0, 200)}`), 200);
       return rid;
     }
     offset = end;
@@ -45,6 +63,7 @@ export async function uploadChunks(options: ChunkUploadOptions): Promise<string>
 }
 
 async function postChunk(options: ChunkUploadOptions, start: number, end: number): Promise<string> {
+  await options.budget.take(options.signal);
   let response;
   try {
     response = await got.post(options.uploadUrl, {
@@ -67,11 +86,24 @@ async function postChunk(options: ChunkUploadOptions, start: number, end: number
     throw errorForTransport(error, `cincopa upload chunk ${start}-${end}`, options.scrub);
   }
   const text = response.body;
-  if (/expired|invalid upload url/i.test(text) && response.statusCode === 403) throw new UploadUrlRejected(options.scrub(text));
-  if (response.statusCode >= 300) {
-    throw errorForStatus(response.statusCode, options.scrub(`cincopa upload chunk ${start}-${end}: HTTP ${response.statusCode}: ${text.slice(0, 200)}`), `cincopa:upload:${response.statusCode}`, response.headers['retry-after']);
+  const where = `cincopa upload chunk ${start}-${end}`;
+  if (response.statusCode === 429 || (response.statusCode === 503 && response.headers['retry-after'] !== undefined)) {
+    throw new RateLimitedError(`cincopa:upload:${response.statusCode}`, options.scrub(`${where}: HTTP ${response.statusCode}`), parseRetryAfter(response.headers['retry-after']));
   }
-  // Cincopa answers failures as text containing "error"; its own uploader retries such a chunk.
-  if (/error/i.test(text)) throw new RetryableError('cincopa:upload:error', options.scrub(`cincopa upload chunk ${start}-${end}: ${text.slice(0, 200)}`));
+  if (response.statusCode >= 500 || response.statusCode === 408) throw new RetryableError(`cincopa:upload:${response.statusCode}`, options.scrub(`${where}: HTTP ${response.statusCode}: ${text.slice(0, 200)}`));
+  if (response.statusCode >= 300 || /error/i.test(text)) {
+    throw new UploadUrlRejected(options.scrub(`${where}: refused (HTTP ${response.statusCode}): ${text.slice(0, 200)}`), response.statusCode);
+  }
   return text;
+}
+
+let lastUniqueId = 0;
+
+/**
+ * A `unique-id` as Cincopa's uploader makes it: a 13-digit millisecond timestamp. Two files
+ * started in the same millisecond by this process still get different ids.
+ */
+export function newUniqueId(now = Date.now()): string {
+  lastUniqueId = Math.max(now, lastUniqueId + 1);
+  return String(lastUniqueId);
 }

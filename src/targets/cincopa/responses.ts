@@ -4,6 +4,9 @@
 
 export interface UploadStatus {
   state: 'inprogress' | 'done' | 'failed';
+  /** The status string as sent; `known` is false for a value ferry has not seen (counted as in progress). */
+  status: string;
+  known: boolean;
   progressPercent: number | null;
   bytes: number | null;
   /** null while Cincopa reports -1 (unknown). */
@@ -12,18 +15,30 @@ export interface UploadStatus {
   message: string;
 }
 
-const DONE = /^(done|ready|complete|completed|success|succeeded|finished|ok)$/i;
-const FAILED = /^(failed|failure|error|aborted|cancel+ed|rejected|invalid)$/i;
+const DONE = /^(done|ready|complete|completed|success|succeeded|finished|processed|ok)$/i;
+const FAILED = /^(failed|failure|error|aborted|cancel+ed|rejected|invalid|timeout|timed[ _-]?out)$/i;
+const IN_PROGRESS = /^(|inprogress|in[ _-]progress|pending|queued|waiting|started|downloading|uploading|processing|running|transcoding|encoding)$/i;
+
+/** Where the new asset's rid has been seen: `resid` (C9), `rid`, `asset_id` (C10). */
+const RID_FIELDS = ['resid', 'rid', 'asset_id'] as const;
 
 export function readUploadStatus(body: Record<string, unknown>): UploadStatus {
   const status = String(body.status ?? '').trim();
-  const rid = typeof body.resid === 'string' && body.resid.trim() !== '' ? body.resid.trim() : null;
+  let rid: string | null = null;
+  for (const field of RID_FIELDS) {
+    const value = body[field];
+    if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') {
+      rid = String(value).trim();
+      break;
+    }
+  }
   const size = toNumber(body.file_size_bytes);
-  const message = [body.more, body.debug].filter((part) => typeof part === 'string' && part !== '').join(' ');
+  const message = [body.more, body.debug, body.error_message, body.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
   let state: UploadStatus['state'] = 'inprogress';
   if (body.success === false || FAILED.test(status)) state = 'failed';
   else if (rid !== null || DONE.test(status)) state = 'done';
-  return { state, progressPercent: toNumber(body.progress), bytes: toNumber(body.progress_bytes), size: size === null || size < 0 ? null : size, rid, message };
+  const known = DONE.test(status) || FAILED.test(status) || IN_PROGRESS.test(status);
+  return { state, status, known, progressPercent: toNumber(body.progress), bytes: toNumber(body.progress_bytes), size: size === null || size < 0 ? null : size, rid, message };
 }
 
 export interface Page<T> {

@@ -26,3 +26,14 @@ export const retryFailed = statement(
   `UPDATE ferry.items SET state = ${PENDING}, attempts = 0, not_before = 0, started_at = NULL, finished_at = NULL, updated_at = ${DB_NOW_MS}
    WHERE job_id = $1 AND state = ${FAILED} AND COALESCE(error_class, '') <> '${REJECTED}'`,
 );
+
+/**
+ * $1 job id, $2 a key to leave out, $3 a file name, $4 LIKE patterns (text[]): items whose source
+ * is the name, or a path or URL ending in it (before any query string). ILIKE, like SQLite's
+ * LIKE, ignores case, which can only overcount. A scan of the job: for rare questions only.
+ */
+export const countWithSourceName = statement(
+  'count_with_source_name',
+  `SELECT count(*) AS n FROM ferry.items
+   WHERE job_id = $1 AND key <> $2 AND (source = $3 OR source ILIKE ANY ($4::text[]))`,
+);

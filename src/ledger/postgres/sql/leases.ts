@@ -26,3 +26,10 @@ export const nextWakeAt = statement(
   `SELECT CASE WHEN at IS NULL THEN NULL ELSE GREATEST(at, ${DB_NOW_MS}) END AS at
    FROM (SELECT min(${CLAIMABLE_AT}) AS at FROM ferry.items WHERE job_id = $1 AND ${UNFINISHED}) AS earliest`,
 );
+
+/** $1 job id, $2 keys: these unfinished, unleased items may be claimed now (a webhook said their wait is over). */
+export const expedite = statement(
+  'expedite',
+  `UPDATE ferry.items SET not_before = 0
+   WHERE job_id = $1 AND key = ANY ($2::text[]) AND ${UNFINISHED} AND lease_owner IS NULL AND not_before > 0`,
+);

@@ -116,17 +116,24 @@ export const planDecide = statement(
      RETURNING 1
    ),
    stamped AS (
-     UPDATE ferry.items SET plan_generation = $2
-     WHERE ctid = ANY (ARRAY(SELECT tid FROM decided WHERE action IN (${STAMPED}))) AND job_id = $1
-     RETURNING key
+     -- Each stamp records the row's latest line, so a later repeat can name the row that stands.
+     UPDATE ferry.items AS items SET plan_generation = $2, origin = kept.origin
+     FROM (SELECT tid, origin FROM decided WHERE action IN (${STAMPED})) AS kept
+     WHERE items.ctid = ANY (ARRAY(SELECT tid FROM decided WHERE action IN (${STAMPED}))) AND items.ctid = kept.tid AND items.job_id = $1
+     RETURNING items.key
    )
    SELECT
      (SELECT string_agg(action, '' ORDER BY ord) FROM decided) AS actions,
      ARRAY(SELECT (ord - 1)::integer FROM decided WHERE action IN (${STAMPED}) AND key NOT IN (SELECT key FROM stamped)) AS unstamped`,
 );
 
-/** $1 job id, $2 generation, $3 keys: seen in this plan, left as they are. */
-export const planStamp = statement('plan_stamp', 'UPDATE ferry.items SET plan_generation = $2 WHERE job_id = $1 AND key = ANY ($3::text[])');
+/** $1 job id, $2 generation, $3 keys, $4 origins: seen in this plan (at these lines), left as they are. */
+export const planStamp = statement(
+  'plan_stamp',
+  `UPDATE ferry.items AS items SET plan_generation = $2, origin = entry.origin
+   FROM unnest($3::text[], $4::text[]) AS entry (key, origin)
+   WHERE items.job_id = $1 AND items.key = ANY ($3::text[]) AND items.key = entry.key`,
+);
 
 /**
  * $1 job id, $2 generation, $3 keys, $4 sources, $5 fields, $6 sizes, $7 mtimes, $8 origins.
@@ -146,15 +153,22 @@ export const planReset = statement(
 );
 
 /**
- * $1 job id, $2 generation, $3 keys, $4 origins, $5 reasons. A rejected row replaces an item not
- * started. Returns the keys recorded: the others went in flight meanwhile (stamp them instead).
+ * $1 job id, $2 generation, $3 keys, $4 sources (as written), $5 origins, $6 reasons. A rejected
+ * row replaces an item not started, keeping its source for the report. Returns the keys
+ * recorded: the others went in flight meanwhile (stamp them instead).
  */
 export const planReject = statement(
   'plan_reject',
-  `UPDATE ferry.items AS items SET state = ${FAILED}, last_error = entry.reason, error_class = '${REJECTED}', source = '', fields = '{}',
+  `UPDATE ferry.items AS items SET state = ${FAILED}, last_error = entry.reason, error_class = '${REJECTED}', source = entry.source, fields = '{}',
      origin = entry.origin, updated_at = ${NOW}, finished_at = ${NOW}, plan_generation = $2
-   FROM unnest($3::text[], $4::text[], $5::text[]) AS entry (key, origin, reason)
+   FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS entry (key, source, origin, reason)
    WHERE items.job_id = $1 AND items.key = ANY ($3::text[]) AND items.key = entry.key
      AND items.state IN (${sqlStates(NOT_STARTED_STATES)})
    RETURNING items.key`,
+);
+
+/** $1 job id, $2 keys: the rows that stand for keys seen again, to name how a repeat differs (duplicates.ts). */
+export const planStanding = statement(
+  'plan_standing',
+  'SELECT key, source, fields, size, mtime_ms, origin, error_class FROM ferry.items WHERE job_id = $1 AND key = ANY ($2::text[])',
 );

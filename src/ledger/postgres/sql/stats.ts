@@ -1,5 +1,6 @@
 // `ferry status` for one job of a shared ledger. Counts per state read the job's rows once.
 
+import { ERROR_TALLY_LIMIT } from '../../errorGroups.ts';
 import { nowOr } from './clock.ts';
 import { statement } from './statement.ts';
 import { FAILED } from './states.ts';
@@ -16,10 +17,15 @@ export const recentlyFinished = statement(
   `SELECT count(*) AS n FROM ferry.items WHERE job_id = $1 AND finished_at >= ${nowOr('$3')} - $2::bigint`,
 );
 
-/** $1 job id */
-export const topErrors = statement(
-  'top_errors',
-  `SELECT error_class, count(*) AS n, max(last_error) AS example
+/**
+ * $1 job id. Failed items by error class and message, most frequent first, for the grouping by
+ * message shape that both ledgers share (errorGroups.ts). A rejected row's reason starts with its
+ * origin (file:line): without it, a hundred thousand rows rejected for one reason are one tally.
+ */
+export const errorTallies = statement(
+  'error_tallies',
+  `SELECT error_class AS "errorClass", count(*) AS count, min(last_error) AS example,
+     CASE WHEN left(last_error, length(origin) + 2) = origin || ': ' THEN substr(last_error, length(origin) + 3) ELSE last_error END AS message
    FROM ferry.items WHERE job_id = $1 AND state = ${FAILED}
-   GROUP BY error_class ORDER BY n DESC LIMIT 5`,
+   GROUP BY error_class, message ORDER BY count DESC LIMIT ${ERROR_TALLY_LIMIT}`,
 );
