@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { defaultLedgerLocation } from '../ledger/location.ts';
 import { sandboxPorts, startSandbox, type Sandbox } from '../sandbox/index.ts';
 import type { JobContext } from './jobContext.ts';
 import { registrationOf } from './targetFor.ts';
@@ -30,7 +31,7 @@ export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boo
   let ledgerDir: string | undefined;
   if (!options.keepLedger) {
     ledgerDir = mkdtempSync(path.join(tmpdir(), 'ferry-sandbox-'));
-    ctx.ledgerLocation = path.join(ledgerDir, `${ctx.job.name}.sqlite`);
+    ctx.ledgerLocation = defaultLedgerLocation(ctx.job.file, ctx.job.name, ledgerDir);
   }
   ctx.log.info({ services }, 'sandbox started');
   return {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../core/errors.ts';
 import { readSecret } from '../config/secrets.ts';
-import { openSqliteLedger } from '../ledger/sqlite/store.ts';
+import { defaultLedgerLocation } from '../ledger/location.ts';
+import { openLedger } from '../ledger/open.ts';
 import type { PlanCounts } from '../ledger/types.ts';
 import { eachEntry } from '../manifest/batching.ts';
 import { openManifest, type ManifestSpec } from '../manifest/open.ts';
@@ -87,7 +88,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
  */
 async function planAside(spec: ManifestSpec, ctx: JobContext): Promise<{ counts: PlanCounts; conflicts: string[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-validate-'));
-  const store = openSqliteLedger(path.join(dir, `${ctx.job.name}.sqlite`));
+  const store = await openLedger(defaultLedgerLocation(ctx.job.file, ctx.job.name, dir), { job: ctx.job.name });
   const conflicts: string[] = [];
   try {
     await store.migrate();
