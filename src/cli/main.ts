@@ -8,6 +8,9 @@ const program = new Command('ferry')
   .description('Bulk upload and migration worker for Cincopa and Cintoo: every manifest item moved exactly once, resumably, with proof.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  // Before the verbs are defined, which inherit it: a usage mistake in any of them then reaches
+  // handleFatal (exit 2) instead of commander's own process.exit(1).
+  .exitOverride()
   .addHelpText(
     'after',
     `
@@ -167,7 +170,6 @@ function parseNonNegativeInt(value: string): number {
   return parsed;
 }
 
-program.exitOverride();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -35,7 +35,12 @@ export class FerryMetrics {
 
   constructor(options: FerryMetricsOptions = {}) {
     const registers = [this.registry];
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters, which `promtool check metrics` rejects; their per-type
+      // twins (nodejs_active_handles{type=...}, ...) carry the same numbers.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
 
     this.#items = new Gauge({ name: 'ferry_items', help: "Items of the job's ledger per state (refreshed after planning and every progress interval).", labelNames: ['ferry_job', 'state'], registers });
     this.#doneBytes = new Gauge({ name: 'ferry_items_done_bytes', help: "Bytes of the job's done items, as the ledger records them.", labelNames: ['ferry_job'], registers });
