@@ -121,6 +121,50 @@ program
   .action(async (job: string, options) => (await import('./commands/validate.ts')).validateCommand(job, options));
 
 program
+  .command('verify')
+  .description('compare the destination with the ledger: missing, unrecorded, duplicate and mismatched items (exit 1 when anything is found)')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'csv', 'json']).default('text'))
+  .option('--json', 'same as --format json: one JSON document with the summary and the findings')
+  .addHelpText(
+    'after',
+    `
+Lists the whole destination (a Cincopa library is paged through; nothing is held in memory)
+and streams the ledger against it. Changes nothing; ferry reconcile repairs what it finds.
+
+Examples:
+  ferry verify jobs/migration.json
+  ferry verify jobs/migration.json --format csv > findings.csv`,
+  )
+  .action(async (job: string, options) => (await import('./commands/verify.ts')).verifyCommand(job, options));
+
+program
+  .command('reconcile')
+  .description('the repairs verify suggests: a dry run by default, applied with --apply')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .option('--apply', 'carry the repairs out (default: print the plan)')
+  .option('--delete-duplicates', 'also delete extra copies at the destination (keeping the one the ledger knows, else the oldest)')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'csv', 'json']).default('text'))
+  .option('--json', 'same as --format json')
+  .addHelpText(
+    'after',
+    `
+missing → back to pending (the next run uploads it); unrecorded → adopted (recorded, continues
+from the step after upload); duplicate → extra copies deleted only with --delete-duplicates;
+gallery membership → made exactly one; metadata → set again. Objects ferry cannot attribute
+are reported, never touched. Then: ferry run <job>, and ferry verify <job> again.
+
+Examples:
+  ferry reconcile jobs/migration.json
+  ferry reconcile jobs/migration.json --apply --delete-duplicates && ferry run jobs/migration.json`,
+  )
+  .action(async (job: string, options) => (await import('./commands/verify.ts')).reconcileCommand(job, options));
+
+program
   .command('sandbox')
   .description('start the local Cincopa and Cintoo emulators and print their URLs and credentials')
   .option('--port <n>', 'first port: cincopa, origin, cintoo, azurite use n, n+1, n+2, n+3', parsePositiveInt, 4710)

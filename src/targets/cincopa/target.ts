@@ -20,6 +20,7 @@ import { adoptOrphan, poll, submit } from './fromUrl.ts';
 import { findByReference, findGalleriesByName } from './lookup.ts';
 import { describe } from './metadata.ts';
 import { GalleryPlacement } from './placement.ts';
+import { CincopaVerifier } from './verifier.ts';
 import type { PollSchedule } from './pollSchedule.ts';
 import { legacyReferenceId } from './referenceId.ts';
 import { WebhookReceiver, type WebhookSettings } from './webhooks.ts';
@@ -40,7 +41,7 @@ export interface CincopaTargetOptions extends CincopaSettings {
 }
 
 /** What the Cincopa target can do (its registration declares the same object). */
-export const CINCOPA_CAPABILITIES = { resumableUpload: true, idempotencyLookup: true, batchSteps: true } as const;
+export const CINCOPA_CAPABILITIES = { resumableUpload: true, idempotencyLookup: true, batchSteps: true, verify: true } as const;
 
 /** Polling when webhooks report completion: only to catch a delivery that never came. */
 const WEBHOOK_FALLBACK_POLL: PollSchedule = { firstMs: 30_000, maxMs: 5 * 60_000, factor: 2, jitter: 0.1 };
@@ -120,6 +121,14 @@ class CincopaTarget implements Target {
       findings.push(fid ? `gallery "${gallery.name}" exists (${fid})` : `gallery "${gallery.name}" does not exist yet; the run will create it`);
     }
     return findings;
+  }
+
+  /** Read-only until a repair is asked for: a gallery that does not exist yet is simply empty. */
+  async openVerifier(signal: AbortSignal): Promise<CincopaVerifier> {
+    await this.#ping(signal);
+    const gallery = this.#options.gallery;
+    const fid = gallery ? await this.#resolveGallery({ ...gallery, createIfMissing: true }, signal, false) : undefined;
+    return new CincopaVerifier(this.#run.client, this.#options.jobName, fid);
   }
 
   /** The gallery's fid: given, found by exact name, or (when `create`) created. */
