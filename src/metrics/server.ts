@@ -40,8 +40,6 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
       },
     );
   });
-  // A scraper that keeps its connection open must not hold the run's exit.
-  server.keepAliveTimeout = 5_000;
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`;
@@ -51,6 +49,7 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // A scraper's kept-alive connection must not hold the end of the run.
         server.closeAllConnections();
       }),
   };
