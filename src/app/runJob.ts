@@ -9,6 +9,7 @@ import type { JobDefinition, LedgerStats, PlanCounts } from '../ledger/types.ts'
 import { openLedger } from '../ledger/open.ts';
 import { acquireRunLock, type RunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
+import type { FerryMetrics } from '../metrics/ferryMetrics.ts';
 import { planManifest } from '../plan/planner.ts';
 import { retryTransient } from '../pipeline/retryTransient.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
@@ -33,6 +34,8 @@ export interface StopControl {
 export interface RunJobOptions {
   /** Plan the manifest into the ledger and stop there: no target, no credentials, no uploads. */
   planOnly?: boolean;
+  /** The run's metrics registry, when it serves /metrics (`--metrics-port`). */
+  metrics?: FerryMetrics;
 }
 
 export async function runJob(ctx: JobContext, stop: StopControl, options: RunJobOptions = {}): Promise<RunJobResult> {
@@ -58,7 +61,8 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     }
     await store.registerJob(jobDefinition(ctx));
 
-    const target = options.planOnly ? undefined : targetFor(ctx);
+    const { metrics } = options;
+    const target = options.planOnly ? undefined : targetFor(ctx, metrics?.target);
     const manifest = manifestSpecFor(ctx.job);
     const planStarted = performance.now();
     log.info({ manifest: openManifest(manifest).description }, 'planning');
@@ -80,6 +84,8 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     if (plan === undefined) return { exitCode: ExitCode.interrupted, plan, outcome: undefined };
     const planMs = Math.round(performance.now() - planStarted);
     log.info({ ...plan, ms: planMs }, 'planned');
+    // Scrapes see the planned items at once, not only after the first progress interval.
+    if (metrics) metrics.ledger(ctx.job.name, await store.stats());
     if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
     const hooks: RunHooks = {
@@ -98,10 +104,15 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
       settings: ctx.job.runner,
       log,
       scrub: (text) => ctx.secrets.scrub(text),
-      onProgress: (stats: LedgerStats) => progress.report(stats),
+      onProgress: (stats: LedgerStats) => {
+        progress.report(stats);
+        metrics?.ledger(ctx.job.name, stats);
+      },
+      ...(metrics ? { metrics: metrics.runner(ctx.job.name) } : {}),
     });
     if (planAbort.signal.aborted) runner.drain();
     const outcome = await runner.run();
+    metrics?.ledger(ctx.job.name, outcome.stats);
     progress.end();
     return { exitCode: exitCodeFor(outcome), plan, planMs, outcome };
   } finally {

@@ -15,8 +15,8 @@ export const SANDBOX_DEFAULT_PORT = 4710;
 
 export interface SandboxRun {
   sandbox: Sandbox;
-  /** What the emulated platform now holds, as proof beside the ledger's summary. */
-  describeContents(): string;
+  /** What the emulated platform now holds, as proof beside the ledger's summary (lines). */
+  describeContents(): string[];
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boo
   ctx.log.info({ services }, 'sandbox started');
   return {
     sandbox,
-    describeContents: () => `${registration.sandbox.describeContents(sandbox).join('\n')}\n`,
+    describeContents: () => registration.sandbox.describeContents(sandbox),
     async close() {
       await sandbox.close();
       if (ledgerDir) rmSync(ledgerDir, { recursive: true, force: true });

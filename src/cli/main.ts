@@ -1,13 +1,16 @@
 // ferry's command line: parse arguments, call the library, map errors to exit codes.
 // No business logic here; each verb's module is loaded only when that verb runs.
 
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { handleFatal } from './exit.ts';
 
 const program = new Command('ferry')
   .description('Bulk upload and migration worker for Cincopa and Cintoo: every manifest item moved exactly once, resumably, with proof.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  // Before the verbs are defined, which inherit it: a usage mistake in any of them then reaches
+  // handleFatal (exit 2) instead of commander's own process.exit(1).
+  .exitOverride()
   .addHelpText(
     'after',
     `
@@ -29,8 +32,14 @@ Examples:
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: $FERRY_CONFIG or ./ferry.config.json)');
 const ledgerOption = (): Option =>
   new Option('--ledger <file|url>', 'ledger: a SQLite file (default: .ferry/<job>.sqlite beside the job file) or a postgres://user@host/db URL shared by many workers');
+const jsonOption = (): Option => new Option('--json', 'print the summary as one JSON document on stdout (logs stay on stderr)');
+/** Prometheus metrics, for every verb that drives items (run, and work): flags metricsPort, metricsHost. */
+const withMetricsOptions = (command: Command): Command =>
+  command
+    .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics while running (0: any free port, logged)').argParser(parseNonNegativeInt))
+    .addOption(new Option('--metrics-host <address>', 'address the metrics endpoint listens on').default('0.0.0.0'));
 
-program
+const run = program
   .command('run')
   .description('plan the manifest into the ledger, then upload every pending item until done')
   .argument('<job>', 'job file (JSON with comments)')
@@ -40,17 +49,24 @@ program
   .option('--concurrency <n>', 'items in flight at once (overrides config)', parsePositiveInt)
   .option('--plan-only', 'plan the manifest into the ledger and stop: counts of new, changed and rejected items, nothing uploaded, no credentials needed')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+  .addOption(jsonOption());
+withMetricsOptions(run)
   .addHelpText(
     'after',
     `
 Re-running the same job continues where it stopped; a finished job re-run uploads only new or
 changed manifest items. First Ctrl-C finishes the steps in flight and saves; a second one cancels them.
 
+--metrics-port serves items per state, requests per platform call and status, upload bytes,
+retries, rate-limit pauses, queue depth and token refreshes for Prometheus (README "Metrics").
+
 Examples:
   ferry run jobs/migration.json
   CINCOPA_API_TOKEN=... ferry run jobs/nightly.json --concurrency 16
   ferry run jobs/migration.json --plan-only   preview: what would be uploaded (then ferry status)
-  ferry run jobs/demo.json --sandbox`,
+  ferry run jobs/demo.json --sandbox
+  ferry run jobs/migration.json --metrics-port 9464
+  ferry run jobs/nightly.json --json | jq '.items.failed'`,
   )
   .action(async (job: string, options) => (await import('./commands/run.ts')).runCommand(job, options));
 
@@ -98,8 +114,56 @@ program
   .option('--offline', 'check files only (config, job, every manifest row): contact nothing, need no token')
   .option('--sources <n>', 'how many sources to probe for reachability (0 = all)', parseNonNegativeInt, 50)
   .option('--sandbox', 'validate against the in-process emulators (as run --sandbox would use)')
-  .addHelpText('after', '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL')
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL\n  ferry validate jobs/migration.json --json | jq .manifest.rejectedRows',
+  )
   .action(async (job: string, options) => (await import('./commands/validate.ts')).validateCommand(job, options));
+
+program
+  .command('verify')
+  .description('compare the destination with the ledger: missing, unrecorded, duplicate and mismatched items (exit 1 when anything is found)')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'csv', 'json']).default('text'))
+  .option('--json', 'same as --format json: one JSON document with the summary and the findings')
+  .addHelpText(
+    'after',
+    `
+Lists the whole destination (a Cincopa library is paged through; nothing is held in memory)
+and streams the ledger against it. Changes nothing; ferry reconcile repairs what it finds.
+
+Examples:
+  ferry verify jobs/migration.json
+  ferry verify jobs/migration.json --format csv > findings.csv`,
+  )
+  .action(async (job: string, options) => (await import('./commands/verify.ts')).verifyCommand(job, options));
+
+program
+  .command('reconcile')
+  .description('the repairs verify suggests: a dry run by default, applied with --apply')
+  .argument('<job>', 'job file')
+  .addOption(configOption())
+  .addOption(ledgerOption())
+  .option('--apply', 'carry the repairs out (default: print the plan)')
+  .option('--delete-duplicates', 'also delete extra copies at the destination (keeping the one the ledger knows, else the oldest)')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'csv', 'json']).default('text'))
+  .option('--json', 'same as --format json')
+  .addHelpText(
+    'after',
+    `
+missing → back to pending (the next run uploads it); unrecorded → adopted (recorded, continues
+from the step after upload); duplicate → extra copies deleted only with --delete-duplicates;
+gallery membership → made exactly one; metadata → set again. Objects ferry cannot attribute
+are reported, never touched. Then: ferry run <job>, and ferry verify <job> again.
+
+Examples:
+  ferry reconcile jobs/migration.json
+  ferry reconcile jobs/migration.json --apply --delete-duplicates && ferry run jobs/migration.json`,
+  )
+  .action(async (job: string, options) => (await import('./commands/verify.ts')).reconcileCommand(job, options));
 
 program
   .command('sandbox')
@@ -118,6 +182,16 @@ program
     '\nExamples:\n  ferry sandbox\n  ferry sandbox --cincopa-dialect alt\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cincopa-set referenceMatch=substring --cincopa-set galleryDoubles=dedupe\n  ferry sandbox --cintoo cintoo-sandbox.json',
   )
   .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of job or config files (for editors; committed as schemas/*.schema.json)')
+  .addArgument(new Argument('<kind>', 'which file').choices(['job', 'config']))
+  .addHelpText(
+    'after',
+    '\nA file that names its schema under "$schema" gets completion and checks in VS Code and other editors:\n  { "$schema": "../schemas/job.schema.json", ... }\n\nExamples:\n  ferry schema job > job.schema.json\n  ferry schema config | jq \'.properties | keys\'',
+  )
+  .action(async (kind: 'job' | 'config') => (await import('./commands/schema.ts')).schemaCommand(kind));
 
 program
   .command('work')
@@ -141,7 +215,6 @@ function parseNonNegativeInt(value: string): number {
   return parsed;
 }
 
-program.exitOverride();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -6,6 +6,13 @@ import { z } from 'zod';
 import { registrationFor, TARGETS, targetConfigSections } from '../targets/registry.ts';
 import { durationMs, positiveInt } from './fields.ts';
 
+/**
+ * The `$schema` key editors read (VS Code, JetBrains, any YAML/JSON language server) to
+ * complete and check a file; ferry accepts it and otherwise ignores it.
+ */
+const schemaReference = (file: string) =>
+  z.string().optional().describe(`JSON Schema of this file, for editors: completion and checks of every key. ferry ignores it. In this repository: ${file}.`);
+
 type TargetJobSchemas = [(typeof TARGETS)[number]['jobSchema'], ...(typeof TARGETS)[number]['jobSchema'][]];
 
 export const runnerSchema = z
@@ -25,6 +32,7 @@ export const runnerSchema = z
 
 export const configSchema = z
   .strictObject({
+    $schema: schemaReference('schemas/config.schema.json'),
     ...targetConfigSections(),
     ledger: z
       .strictObject({
@@ -78,6 +86,7 @@ const globSourceSchema = z
 
 export const jobSchema = z
   .strictObject({
+    $schema: schemaReference('schemas/job.schema.json'),
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"').optional().describe('Job name, used for the ledger file and Cincopa reference ids. Default: the job file name.'),
     source: z.discriminatedUnion('type', [csvSourceSchema, globSourceSchema]).describe('Where the items come from.'),
     target: z.discriminatedUnion('type', TARGETS.map((registration) => registration.jobSchema) as unknown as TargetJobSchemas).describe('Where the items go.'),

@@ -262,6 +262,11 @@ export interface LedgerStore {
    * (an URL's query string ignored). A full scan: for rare questions (adopting an orphan), not hot paths.
    */
   countWithSourceName(fileName: string, exceptKey: string): Promise<number>;
+  /**
+   * Change an item that no live worker holds (no lease, or an expired one) — the repairs of
+   * `ferry reconcile`. Throws LeaseLostError when a worker holds it; undefined for an unknown key.
+   */
+  amend(key: string, patch: ItemPatch): Promise<ItemRecord | undefined>;
   /** failed → pending (attempts reset, error kept in history). Returns how many. */
   retryFailed(): Promise<number>;
 

@@ -53,7 +53,8 @@ export function toRow(item: ItemRecord, remoteIdOf: ReportOptions['remoteId']): 
   };
 }
 
-function csvCell(value: string | number | null): string {
+/** One CSV cell, quoted as needed and safe to open in a spreadsheet (no formula can start it). */
+export function csvCell(value: string | number | null): string {
   if (value === null) return '';
   // Numbers are ferry's own counts and times; only text can carry a formula.
   const text = typeof value === 'number' ? String(value) : protectCell(value);

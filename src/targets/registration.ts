@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { RunnerSettings } from '../config/schema.ts';
 import type { SecretRegistry } from '../log/redact.ts';
+import type { TargetMetrics } from '../metrics/types.ts';
 import type { Sandbox, SandboxServiceName } from '../sandbox/index.ts';
 import type { RequestBudget } from './requestBudget.ts';
 import type { Target, TargetCapabilities } from './types.ts';
@@ -48,6 +49,13 @@ export interface TargetDeps<Section, Spec> {
   log: Logger;
   /** A request budget shared beyond this process (a fleet on one ledger); else the target makes its own from its config. */
   requestBudget?: RequestBudget;
+  /**
+   * Where the target reports its HTTP requests (`request(target, method, status, seconds)`,
+   * e.g. through metrics/observeRequest.ts), acknowledged upload bytes (`bytesSent`) and token
+   * refreshes (`tokenRefresh`); see metrics/types.ts for the label rules. A no-op when the run
+   * serves no metrics.
+   */
+  metrics: TargetMetrics;
 }
 
 export interface TargetRegistration<Section = unknown, Spec extends { type: string } = { type: string }, Remote extends object = Record<string, unknown>> {

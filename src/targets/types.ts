@@ -16,6 +16,48 @@ export interface TargetCapabilities {
    * over together.
    */
   batchSteps: boolean;
+  /** Can list the job's objects at the destination and repair them (`openVerifier`): ferry verify/reconcile. */
+  verify: boolean;
+}
+
+/** One object at the destination, as `ferry verify` sees it. */
+export type DestinationEntry =
+  | {
+      /** Carries one of the job's labels (a Cincopa reference id, a Cintoo work zone + file name). */
+      kind: 'labelled';
+      key: string;
+      revision: number;
+      remoteId: string;
+      size: number | null;
+      title: string | null;
+      /** Epoch ms when known: the oldest of duplicates is kept when the ledger knows none. */
+      createdAt: number | null;
+    }
+  | {
+      /** Looks like an upload of one of the job's files (by name) but carries no label: a lost submission's twin. */
+      kind: 'unlabelled';
+      name: string;
+      remoteId: string;
+      size: number | null;
+    };
+
+/**
+ * Read and repair access to a job's destination (`ferry verify`, `ferry reconcile`). Opening it
+ * changes nothing at the platform (a missing gallery or work zone is simply empty).
+ */
+export interface Verifier {
+  /** Every object of the job at the destination, streamed (a huge library is never held in memory). */
+  entries(signal: AbortSignal): AsyncIterable<DestinationEntry>;
+  /** The container's members (a Cincopa gallery), a member held twice listed twice; absent when the job has no container. */
+  members?(signal: AbortSignal): AsyncIterable<string>;
+  /** The name an unlabelled twin of this item would have (its source's file name). */
+  nameOf(item: ItemRecord): string;
+  /** The ledger state and remote ids an item continues from once it adopts this object. */
+  adopt(entry: Extract<DestinationEntry, { kind: 'labelled' }>): { state: ItemState; remote: RemoteState };
+  /** Delete an object for good (an extra copy). */
+  remove(remoteId: string, signal: AbortSignal): Promise<void>;
+  /** Make this object a member of the container exactly once. */
+  fixMembership?(remoteId: string, signal: AbortSignal): Promise<void>;
 }
 
 /** Which states go in batches, and how the runner forms them. */
@@ -99,6 +141,8 @@ export interface Target {
    * that concerns the whole call is that error for every member. Same error contract as `step`.
    */
   stepBatch?(members: BatchMember[], ctx: { log: Logger; signal: AbortSignal }): Promise<BatchOutcome[]>;
+  /** With `capabilities.verify`: read/repair access to the destination, for ferry verify and reconcile. */
+  openVerifier?(signal: AbortSignal): Promise<Verifier>;
   /** Called after the run drains (e.g. flush batched registrations); optional. */
   close?(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 // The ledger's contract, as a suite every LedgerStore implementation must pass (SQLite and
 // PostgreSQL), opened through the one factory: planning and re-planning, change policy,
 // duplicates and conflicting repeats, claiming with leases, transitions guarded by the lease,
-// backoff, expediting, stats, iteration, retry, job definitions, schema versions, opening an
-// existing ledger only.
+// backoff, expediting, amending outside a lease, stats, iteration, retry, job definitions,
+// schema versions, opening an existing ledger only.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerNotFoundError, LedgerTooNewError } from '../../src/ledger/errors.ts';
@@ -325,6 +325,21 @@ export function describeLedgerConformance(name: string, harness: LedgerHarness):
       expect(await store.countWithSourceName('clip.mp4', 'self')).toBe(3);
       expect(await store.countWithSourceName('my clip%.mp4', 'self')).toBe(1);
       expect(await store.countWithSourceName('clip_mp4', 'self')).toBe(0);
+    });
+
+    it('amends an item no live worker holds, and refuses one a worker holds', async () => {
+      const store = await makeStore();
+      await planned(store, [item('held')]);
+      expect(await store.claim('w', 1, 600_000)).toHaveLength(1);
+      await planned(store, [item('expired')]);
+      expect(await store.claim('gone', 1, 1)).toMatchObject([{ key: 'expired' }]);
+      await planned(store, [item('free')]);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the 1 ms lease expires
+      expect(await store.amend('free', { state: 'done', remote: { rid: 'R1' }, finishedAt: Date.now() })).toMatchObject({ state: 'done', remote: { rid: 'R1' }, leaseOwner: null });
+      expect(await store.amend('expired', { attempts: 0, notBefore: null })).toMatchObject({ key: 'expired', leaseOwner: null, leaseUntil: null });
+      await expect(store.amend('held', { state: 'pending' })).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await store.get('held'))!).toMatchObject({ state: 'pending', leaseOwner: 'w' });
+      expect(await store.amend('unknown', { state: 'pending' })).toBeUndefined();
     });
 
     it('keeps a job definition, and lists a job while it has unfinished items', async () => {

@@ -35,7 +35,7 @@ function batchingTarget(maxItems: number, placeBatch: (members: BatchMember[], c
   const batches: number[] = [];
   return {
     type: 'batching',
-    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: true },
+    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: true, verify: false },
     batching: { maxItems: { described: maxItems }, lingerMs: 50 },
     batches,
     prepare: async () => undefined,

@@ -35,7 +35,7 @@ function scriptedTarget(script: (item: ItemRecord, call: number, ctx: StepContex
   const calls = new Map<string, number>();
   return {
     type: 'scripted',
-    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: false },
+    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: false, verify: false },
     calls,
     prepare: async () => undefined,
     check: async () => [],

@@ -36,7 +36,7 @@ import { beginPlan } from './sql/plan.ts';
 import type { Statement } from './sql/statement.ts';
 import { countsByState, errorTallies, recentlyFinished } from './sql/stats.ts';
 import { analyzeItems, statisticsStale } from './sql/statistics.ts';
-import { transitionStatement } from './sql/transition.ts';
+import { amendStatement, transitionStatement } from './sql/transition.ts';
 
 const PAGE = 1_000;
 
@@ -207,6 +207,14 @@ class PostgresLedger implements LedgerStore {
     const names = [...new Set([fileName, encodeURIComponent(fileName)])].map(likeEscape);
     const patterns = names.flatMap((name) => [`%/${name}`, `%/${name}?%`]);
     return (await this.#query<{ n: number }>(countWithSourceName, [this.#id, exceptKey, fileName, patterns])).rows[0]!.n;
+  }
+
+  async amend(key: string, patch: ItemPatch): Promise<ItemRecord | undefined> {
+    const { statement, values } = amendStatement(patch);
+    const row = (await this.#query<PgItemRow>(statement, [this.#id, key, ...values])).rows[0];
+    if (row) return toRecord(row);
+    if (await this.get(key)) throw new LeaseLostError(key, '(a live worker holds it)');
+    return undefined;
   }
 
   async retryFailed(): Promise<number> {

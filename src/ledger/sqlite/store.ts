@@ -224,6 +224,16 @@ class SqliteLedger implements LedgerStore {
     }
   }
 
+  async amend(key: string, patch: ItemPatch): Promise<ItemRecord | undefined> {
+    const now = Date.now();
+    const { sql, values } = transitionSql({ ...patch, releaseLease: true }, now);
+    const free = sql.replace('WHERE key = ? AND lease_owner = ?', 'WHERE key = ? AND (lease_owner IS NULL OR lease_until < ?)');
+    const row = this.#statement(free).get(...values, key, now) as ItemRow | undefined;
+    if (row) return toRecord(row);
+    if (await this.get(key)) throw new LeaseLostError(key, '(a live worker holds it)');
+    return undefined;
+  }
+
   async countWithSourceName(fileName: string, exceptKey: string): Promise<number> {
     // A URL names the file percent-encoded; LIKE is case-insensitive for ASCII, which can only overcount.
     const names = [...new Set([fileName, encodeURIComponent(fileName)])].map(likeEscape);

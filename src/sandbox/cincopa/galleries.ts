@@ -46,6 +46,20 @@ export const galleryHandlers: Record<string, Handler> = {
     return ctx.settings.dialect === 'classic' ? { added: adding.length } : {};
   },
 
+  /**
+   * Listed by Cincopa's API overview ("Removing Items from Galleries"); its parameters are not
+   * documented, so they are taken as add_item's (`fid`, comma-joined `rid`). It drops every
+   * membership of each rid — whether the real one drops one or all is unknown; ferry re-adds
+   * once after removing, which is right either way.
+   */
+  'gallery.remove_item': (params, ctx) => {
+    const gallery = ctx.state.galleries.get(required(params, 'fid'));
+    if (!gallery) throw new ApiFailure(404, 'gallery not found');
+    const rids = required(params, 'rid').split(',').map((rid) => rid.trim()).filter(Boolean);
+    for (const rid of rids) gallery.remove(rid);
+    return {};
+  },
+
   'gallery.delete': (params, ctx) => {
     const gallery = ctx.state.galleries.get(required(params, 'fid'));
     if (!gallery) throw new ApiFailure(404, 'gallery not found');

@@ -51,6 +51,7 @@ export async function continueDirect(run: CincopaRun, budget: RequestBudget, ite
       timeoutMs: Math.max(run.settings.requestTimeoutMs, 120_000),
       signal: ctx.signal,
       budget,
+      metrics: run.metrics,
       scrub: run.scrub,
       onChunk: async (offset) => {
         remote = { ...remote, offset };

@@ -103,6 +103,7 @@ export const cincopaRegistration = defineTarget({
       budget: deps.requestBudget ?? requestBudget(section.requestsPerSecond),
       secrets: deps.secrets,
       log: deps.log.child({ target: 'cincopa' }),
+      metrics: deps.metrics,
     });
   },
   remoteId: (remote) => remote.rid ?? null,

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AuthError, PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
 import type { SecretRegistry } from '../../log/redact.ts';
+import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
 import { UNLIMITED, type RequestBudget } from '../requestBudget.ts';
 import type { BatchMember, BatchOutcome, RunHooks, StepContext, StepResult, Target } from '../types.ts';
 import { CincopaClient } from './client.ts';
@@ -19,6 +20,7 @@ import { adoptOrphan, poll, submit } from './fromUrl.ts';
 import { findByReference, findGalleriesByName } from './lookup.ts';
 import { describe } from './metadata.ts';
 import { GalleryPlacement } from './placement.ts';
+import { CincopaVerifier } from './verifier.ts';
 import type { PollSchedule } from './pollSchedule.ts';
 import { legacyReferenceId } from './referenceId.ts';
 import { WebhookReceiver, type WebhookSettings } from './webhooks.ts';
@@ -34,10 +36,12 @@ export interface CincopaTargetOptions extends CincopaSettings {
   webhook?: WebhookSettings;
   secrets: SecretRegistry;
   log: Logger;
+  /** Requests and upload bytes are reported here (default: not at all). */
+  metrics?: TargetMetrics;
 }
 
 /** What the Cincopa target can do (its registration declares the same object). */
-export const CINCOPA_CAPABILITIES = { resumableUpload: true, idempotencyLookup: true, batchSteps: true } as const;
+export const CINCOPA_CAPABILITIES = { resumableUpload: true, idempotencyLookup: true, batchSteps: true, verify: true } as const;
 
 /** Polling when webhooks report completion: only to catch a delivery that never came. */
 const WEBHOOK_FALLBACK_POLL: PollSchedule = { firstMs: 30_000, maxMs: 5 * 60_000, factor: 2, jitter: 0.1 };
@@ -62,10 +66,11 @@ class CincopaTarget implements Target {
     this.#options = options;
     this.#budget = options.budget ?? UNLIMITED;
     const scrub = (text: string): string => options.secrets.scrub(text);
-    const client = new CincopaClient({ apiUrl: options.apiUrl, apiToken: options.apiToken, requestTimeoutMs: options.requestTimeoutMs, scrub, budget: this.#budget });
+    const metrics = options.metrics ?? NO_TARGET_METRICS;
+    const client = new CincopaClient({ apiUrl: options.apiUrl, apiToken: options.apiToken, requestTimeoutMs: options.requestTimeoutMs, scrub, budget: this.#budget, metrics });
     // With webhooks, deliveries end the waits; polls are a slow fallback for lost deliveries.
     const settings = options.webhook ? { ...options, poll: WEBHOOK_FALLBACK_POLL } : options;
-    this.#run = new CincopaRun(client, settings, options.log, scrub);
+    this.#run = new CincopaRun(client, settings, options.log, scrub, metrics);
     this.batching = { maxItems: { described: options.galleryBatchSize }, lingerMs: 200 };
   }
 
@@ -116,6 +121,14 @@ class CincopaTarget implements Target {
       findings.push(fid ? `gallery "${gallery.name}" exists (${fid})` : `gallery "${gallery.name}" does not exist yet; the run will create it`);
     }
     return findings;
+  }
+
+  /** Read-only until a repair is asked for: a gallery that does not exist yet is simply empty. */
+  async openVerifier(signal: AbortSignal): Promise<CincopaVerifier> {
+    await this.#ping(signal);
+    const gallery = this.#options.gallery;
+    const fid = gallery ? await this.#resolveGallery({ ...gallery, createIfMissing: true }, signal, false) : undefined;
+    return new CincopaVerifier(this.#run.client, this.#options.jobName, fid);
   }
 
   /** The gallery's fid: given, found by exact name, or (when `create`) created. */

@@ -33,7 +33,7 @@ export type CintooSpec = z.output<typeof jobSchema>;
 export const cintooRegistration = defineTarget({
   type: 'cintoo',
   title: 'Cintoo',
-  capabilities: { resumableUpload: true, idempotencyLookup: true, batchSteps: false },
+  capabilities: { resumableUpload: true, idempotencyLookup: true, batchSteps: false, verify: false },
   configSchema,
   jobSchema,
   secrets: [{ key: 'refreshToken', env: 'CINTOO_REFRESH_TOKEN', label: 'Cintoo first refresh token', required: false }],
