@@ -69,6 +69,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     let lastProgress = planStarted;
     const plan = await planManifest(store, manifest, {
       policy: ctx.job.job.changePolicy,
+      removedPolicy: ctx.job.job.removedPolicy,
       signal: planAbort.signal,
       onDuplicate: (key, origin, conflict) => log.warn({ key, origin, ...conflict }, conflict ? 'conflicting repeat of a key in the manifest: ignored, the first row stands' : 'duplicate key in the manifest: processed once'),
       // A big manifest takes a while: say how far planning has got, as often as run progress.

@@ -21,6 +21,8 @@ export interface RunSummary extends CommandSummary {
     done: number;
     skipped: number;
     failed: number;
+    /** Rows gone from the manifest before upload: never uploaded. */
+    withdrawn: number;
     /** Items left in a non-terminal state: the next run continues them. */
     notFinished: number;
     /** Every state, zeros included. */
@@ -53,7 +55,8 @@ export function buildRunSummary(job: { name: string; file: string }, result: Run
             done: counts.done,
             skipped: counts.skipped,
             failed: counts.failed,
-            notFinished: outcome.stats.total - counts.done - counts.skipped - counts.failed,
+            withdrawn: counts.withdrawn,
+            notFinished: outcome.stats.total - counts.done - counts.skipped - counts.failed - counts.withdrawn,
             counts: Object.fromEntries(Object.values(ItemState).map((state) => [state, counts[state]])) as Record<ItemState, number>,
             bytesDone: outcome.stats.bytesDone,
             durationMs: outcome.durationMs,
@@ -70,7 +73,9 @@ export function formatRunSummary(summary: RunSummary): string {
     // A rate says something only once planning takes a while; for a dozen rows it measures start-up.
     const rate = plan.ms >= 1_000 ? ` (${Math.round((plan.rows / plan.ms) * 1000).toLocaleString('en-US')} rows/s)` : '';
     const conflicts = plan.conflicts > 0 ? ` (${plan.conflicts} conflicting repeat${plan.conflicts === 1 ? '' : 's'}: the first row of a key stands, each is named in the log)` : '';
-    lines.push(`ferry: job ${summary.job} planned in ${(plan.ms / 1000).toFixed(1)} s${rate}: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys${conflicts}, ${plan.rejected} rejected rows`);
+    const gone = plan.withdrawn > 0 ? `, ${plan.withdrawn} withdrawn (rows no longer in the manifest)` : '';
+    const back = plan.returned > 0 ? `, ${plan.returned} back in the manifest` : '';
+    lines.push(`ferry: job ${summary.job} planned in ${(plan.ms / 1000).toFixed(1)} s${rate}: ${plan.added} new, ${plan.changed} changed, ${plan.unchanged} unchanged, ${plan.duplicates} duplicate keys${conflicts}, ${plan.rejected} rejected rows${gone}${back}`);
     if (summary.outcome === 'planned') lines.push(`  nothing uploaded (--plan-only); see ferry status ${jobFile}, upload with ferry run ${jobFile}`);
   } else {
     lines.push(`ferry: job ${summary.job} interrupted while planning; nothing uploaded. Continue with: ferry run ${jobFile}`);
@@ -78,7 +83,8 @@ export function formatRunSummary(summary: RunSummary): string {
   if (items) {
     const verb = { planned: 'finished', finished: 'finished', interrupted: 'interrupted', 'auth-failed': 'stopped (authentication failed)' }[summary.outcome];
     lines.push(`ferry: ${verb} in ${(items.durationMs / 1000).toFixed(1)} s`);
-    lines.push(`  done ${items.done}  skipped ${items.skipped}  failed ${items.failed}  not finished ${items.notFinished}  (total ${items.total})`);
+    const withdrawn = items.withdrawn > 0 ? `  withdrawn ${items.withdrawn}` : '';
+    lines.push(`  done ${items.done}  skipped ${items.skipped}  failed ${items.failed}${withdrawn}  not finished ${items.notFinished}  (total ${items.total})`);
     lines.push(`  bytes ${formatBytes(items.bytesDone)}`);
     if (items.failed > 0) lines.push(`  failed items: ferry report ${jobFile} --only failed`);
     if (items.notFinished > 0) lines.push(`  continue with: ferry run ${jobFile}`);

@@ -90,6 +90,10 @@ export const jobSchema = z
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"').optional().describe('Job name, used for the ledger file and Cincopa reference ids. Default: the job file name.'),
     source: z.discriminatedUnion('type', [csvSourceSchema, globSourceSchema]).describe('Where the items come from.'),
     target: z.discriminatedUnion('type', TARGETS.map((registration) => registration.jobSchema) as unknown as TargetJobSchemas).describe('Where the items go.'),
+    removedPolicy: z
+      .enum(['withdraw', 'keep'])
+      .default('withdraw')
+      .describe('What a re-run does with an item whose row left the manifest (or whose file was deleted) before it was uploaded: withdraw (never uploaded, counted as withdrawn; back to pending if the row returns) or keep (uploaded anyway). Items in flight finish; a plan cut short by a manifest error withdraws nothing.'),
     changePolicy: z.enum(['reupload', 'ignore']).default('reupload').describe('What a re-run does with an item whose manifest row (CSV) or size/mtime (glob) changed.'),
     runner: runnerSchema.partial().optional().describe('Overrides of the config\'s runner settings for this job.'),
   })

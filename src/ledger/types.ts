@@ -27,12 +27,14 @@ export const ItemState = {
   done: 'done',
   skipped: 'skipped',
   failed: 'failed',
+  /** The row left the manifest before the item was uploaded (decided only by a plan that read the whole manifest). */
+  withdrawn: 'withdrawn',
 } as const;
 export type ItemState = (typeof ItemState)[keyof typeof ItemState];
 
 /** Every state, in the constant's order: the one list every other list (and SQL) derives from. */
 export const ITEM_STATES: readonly ItemState[] = Object.freeze(Object.values(ItemState));
-export const TERMINAL_STATES: readonly ItemState[] = Object.freeze([ItemState.done, ItemState.skipped, ItemState.failed]);
+export const TERMINAL_STATES: readonly ItemState[] = Object.freeze([ItemState.done, ItemState.skipped, ItemState.failed, ItemState.withdrawn]);
 export const UNFINISHED_STATES: readonly ItemState[] = Object.freeze(ITEM_STATES.filter((state) => !TERMINAL_STATES.includes(state)));
 export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.includes(state);
 
@@ -78,6 +80,10 @@ export interface PlanCounts {
    */
   conflicts: number;
   rejected: number;
+  /** Withdrawn items whose row is back in the manifest: pending again. */
+  returned: number;
+  /** Items whose row this (complete) plan did not see: withdrawn (removedPolicy withdraw). */
+  withdrawn: number;
 }
 
 /** How a repeat of a key differs from the row that stands. */
@@ -217,6 +223,12 @@ export interface LedgerStore {
 
   /** Start a plan generation; duplicate detection is per generation. */
   beginPlan(): Promise<number>;
+  /**
+   * After a plan that read the whole manifest: items not started (pending, failed) whose row
+   * this generation did not see become `withdrawn`; in-flight and finished items are left alone.
+   * Returns how many. Never called after a plan cut short.
+   */
+  withdrawUnseen(generation: number): Promise<number>;
   /**
    * Apply a batch of manifest entries, in order, in one transaction. New keys become `pending`;
    * changed ones (source, fields, size or mtime differ) follow `policy` (reupload: back to

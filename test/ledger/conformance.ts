@@ -297,6 +297,34 @@ export function describeLedgerConformance(name: string, harness: LedgerHarness):
       expect((await store.get('b'))!.origin).toBe('m.csv:13');
     });
 
+    it('withdraws items whose row a complete plan did not see, unless started, finished or held; a returning row is pending again', async () => {
+      const store = await makeStore();
+      const bulk = Array.from({ length: 150 }, (_, index) => item(`bulk${index}`));
+      await planned(store, [item('stays'), item('gone'), item('failed'), item('finished'), item('flying'), item('held'), ...bulk]);
+      for (const record of await store.claim('w', 200, 600_000)) {
+        if (record.key === 'finished') await store.transition(record.key, 'w', { state: 'done', finishedAt: Date.now() });
+        else if (record.key === 'flying') await store.transition(record.key, 'w', { state: 'uploading', remote: { offset: 10 } });
+        else if (record.key === 'failed') await store.transition(record.key, 'w', { state: 'failed', lastError: 'HTTP 404', errorClass: 'permanent:x', finishedAt: Date.now() });
+        else if (record.key !== 'held') await store.transition(record.key, 'w', { releaseLease: true });
+      }
+      // The next plan sees only 'stays' and the bulk rows (a whole chunk: the fast path).
+      const generation = await store.beginPlan();
+      await store.upsertPlanned(generation, encodePlanBatch([item('stays'), ...bulk]), 'reupload');
+      expect(await store.withdrawUnseen(generation)).toBe(2);
+      const states: Record<string, string> = {};
+      for await (const record of store.iterate()) if (!record.key.startsWith('bulk')) states[record.key] = record.state;
+      // 'held' is pending under a live worker's lease, 'flying' is uploading: both finish what they started.
+      expect(states).toEqual({ stays: 'pending', gone: 'withdrawn', failed: 'withdrawn', finished: 'done', flying: 'uploading', held: 'pending' });
+      expect((await store.stats()).counts.withdrawn).toBe(2);
+      expect((await store.get('gone'))!.finishedAt).not.toBeNull();
+      await store.releaseLeases('w');
+      // The rows come back (one unchanged, one changed) among a bulk chunk of unchanged rows: pending again.
+      const returned = await planned(store, [item('stays'), item('gone'), item('failed', 'v2'), ...bulk]);
+      expect(returned).toMatchObject({ returned: 2, unchanged: 151, added: 0 });
+      expect((await store.get('gone'))!).toMatchObject({ state: 'pending', finishedAt: null, revision: 0 });
+      expect((await store.get('failed'))!).toMatchObject({ state: 'pending', fields: { title: 'failed v2' }, lastError: null });
+    });
+
     it('expedites waiting items that no worker holds', async () => {
       const store = await makeStore();
       await planned(store, [item('waits'), item('held'), item('due')]);

@@ -25,7 +25,7 @@ interface PlanContext {
 }
 
 export async function planBatchInto(client: pg.ClientBase, jobId: number, generation: number, batch: PlanBatch, policy: ChangePolicy): Promise<PlanBatchResult> {
-  const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, duplicateSightings: [] };
+  const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, returned: 0, withdrawn: 0, duplicateSightings: [] };
   if (batch.count === 0) return counts;
   const context: PlanContext = { client, jobId, generation, policy, counts, seenBefore: [] };
   const slicer = new PlanSlicer(batch, SLICE);
@@ -98,6 +98,10 @@ async function planSlice(context: PlanContext, slice: PlanColumns): Promise<void
         break;
       case PlanAction.reset:
         counts.changed++;
+        reset.push(index);
+        break;
+      case PlanAction.returned:
+        counts.returned++;
         reset.push(index);
         break;
       case PlanAction.keepChanged:

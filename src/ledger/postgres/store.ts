@@ -29,7 +29,7 @@ import { planBatchInto } from './plan.ts';
 import { createPool, DEFAULT_POOL_SIZE, maskedUrl } from './pool.ts';
 import { toRecord, type PgItemRow } from './rows.ts';
 import { claimItems } from './sql/claim.ts';
-import { countWithSourceName, getItem, itemsPage, itemsPageInStates, retryFailed } from './sql/items.ts';
+import { countWithSourceName, getItem, itemsPage, itemsPageInStates, retryFailed, withdrawUnseen } from './sql/items.ts';
 import { ensureJob, findJob, jobDefinition, registerJob, unfinishedJobs } from './sql/jobs.ts';
 import { expedite, nextWakeAt, releaseAllLeases, releaseLeases, renewLeases } from './sql/leases.ts';
 import { beginPlan } from './sql/plan.ts';
@@ -111,6 +111,10 @@ class PostgresLedger implements LedgerStore {
   async listUnfinishedJobs(): Promise<JobEntry[]> {
     const result = await this.#query<{ name: string; created_at: number; definition: JobDefinition | null }>(unfinishedJobs, []);
     return result.rows.map((row) => ({ name: row.name, createdAt: row.created_at, definition: row.definition }));
+  }
+
+  async withdrawUnseen(generation: number): Promise<number> {
+    return (await this.#query(withdrawUnseen, [this.#id, generation])).rowCount ?? 0;
   }
 
   async beginPlan(): Promise<number> {

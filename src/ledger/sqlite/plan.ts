@@ -64,7 +64,7 @@ export class SqlitePlanner {
        FROM (VALUES ${Array.from({ length: CHUNK_ROWS }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}) AS manifest
        WHERE items.key = manifest.column1 AND items.source = manifest.column2 AND items.fields = manifest.column3
          AND items.size IS manifest.column4 AND items.mtime_ms IS manifest.column5 AND items.plan_generation <> ?1
-         AND items.error_class IS NOT '${REJECTED}'`,
+         AND items.error_class IS NOT '${REJECTED}' AND items.state <> ${sqlState(ItemState.withdrawn)}`,
     );
     this.#reset = db.prepare(
       `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, origin = ?, state = ${PENDING},
@@ -84,7 +84,7 @@ export class SqlitePlanner {
 
   upsert(generation: number, batch: PlanBatch, policy: ChangePolicy, now: number): PlanBatchResult {
     this.#begin(generation);
-    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, duplicateSightings: [] };
+    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, returned: 0, withdrawn: 0, duplicateSightings: [] };
     const reader = new BatchReader(batch);
     const args = this.#chunkArgs;
     for (;;) {
@@ -191,6 +191,10 @@ export class SqlitePlanner {
       // A row rejected before never reached the platform: its corrected version always replaces it.
       this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
       counts.changed++;
+    } else if (existing.state === ItemState.withdrawn) {
+      // Its row is back: it goes round again (with the row's content as it is now).
+      this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
+      counts.returned++;
     } else if (existing.source === source && existing.fields === fields && existing.size === size && existing.mtime_ms === mtimeMs) {
       this.#stamp.run(generation, origin, key);
       counts.unchanged++;

@@ -30,7 +30,7 @@ import {
   type PlanBatchResult,
 } from '../types.ts';
 import type { PlanBatch } from '../planBatch.ts';
-import { REJECTED } from '../planRules.ts';
+import { REJECTED, WITHDRAWABLE_STATES } from '../planRules.ts';
 import { sqlState, sqlStates } from '../sqlStates.ts';
 import { ERROR_TALLY_LIMIT, topErrorGroups, type ErrorTally } from '../errorGroups.ts';
 import { applyMigrations } from './migrate.ts';
@@ -101,6 +101,16 @@ class SqliteLedger implements LedgerStore {
     const row = this.#statement('SELECT name, created_at, definition FROM jobs WHERE name = ?').get(this.job) as { name: string; created_at: number; definition: string | null } | undefined;
     if (!row) return [];
     return [{ name: row.name, createdAt: row.created_at, definition: row.definition ? (JSON.parse(row.definition) as JobDefinition) : null }];
+  }
+
+  async withdrawUnseen(generation: number): Promise<number> {
+    const now = Date.now();
+    return Number(
+      this.#statement(
+        `UPDATE items SET state = ${sqlState(ItemState.withdrawn)}, not_before = 0, finished_at = ?, updated_at = ?
+         WHERE plan_generation <> ? AND state IN (${sqlStates(WITHDRAWABLE_STATES)}) AND lease_owner IS NULL`,
+      ).run(now, now, generation).changes,
+    );
   }
 
   async beginPlan(): Promise<number> {

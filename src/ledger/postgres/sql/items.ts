@@ -1,6 +1,8 @@
 // Reading items, and the one write that is not a worker's: retry.
 
-import { REJECTED } from '../../planRules.ts';
+import { REJECTED, WITHDRAWABLE_STATES } from '../../planRules.ts';
+import { sqlStates } from '../../sqlStates.ts';
+import { ItemState } from '../../types.ts';
 import { DB_NOW_MS } from './clock.ts';
 import { statement } from './statement.ts';
 import { FAILED, PENDING } from './states.ts';
@@ -25,6 +27,17 @@ export const retryFailed = statement(
   'retry_failed',
   `UPDATE ferry.items SET state = ${PENDING}, attempts = 0, not_before = 0, started_at = NULL, finished_at = NULL, updated_at = ${DB_NOW_MS}
    WHERE job_id = $1 AND state = ${FAILED} AND COALESCE(error_class, '') <> '${REJECTED}'`,
+);
+
+/**
+ * $1 job id, $2 the plan generation that read the whole manifest: items not started whose row it
+ * did not see are withdrawn; a worker's lease (by the database clock) keeps an item out of it.
+ */
+export const withdrawUnseen = statement(
+  'withdraw_unseen',
+  `UPDATE ferry.items SET state = '${ItemState.withdrawn}', not_before = 0, finished_at = ${DB_NOW_MS}, updated_at = ${DB_NOW_MS}
+   WHERE job_id = $1 AND plan_generation <> $2 AND state IN (${sqlStates(WITHDRAWABLE_STATES)})
+     AND (lease_owner IS NULL OR lease_until < ${DB_NOW_MS})`,
 );
 
 /**

@@ -22,6 +22,7 @@
 // writing each row twice.
 
 import { NOT_STARTED_STATES, REJECTED, RESETTABLE_STATES, UPLOADED_STATES } from '../../planRules.ts';
+import { ItemState } from '../../types.ts';
 import { sqlStates } from '../../sqlStates.ts';
 import { PLAN_LOCK_SPACE } from '../locks.ts';
 import { DB_NOW_MS } from './clock.ts';
@@ -42,6 +43,8 @@ export const PlanAction = {
   keepRejected: 'k',
   /** Changed (or corrected after a rejection): back to pending, remote ids cleared. */
   reset: 's',
+  /** A withdrawn item whose row is back: pending again, with the row's content. */
+  returned: 'w',
   unchanged: 'u',
   /** Changed, but the policy (or an upload in flight) keeps it as it is. */
   keepChanged: 'c',
@@ -88,6 +91,7 @@ export const planDecide = statement(
            CASE WHEN existing.state IN (${sqlStates(NOT_STARTED_STATES)}) THEN '${A.reject}' ELSE '${A.keepRejected}' END
          -- A row rejected before never reached the platform: its corrected version always replaces it.
          WHEN existing.error_class = '${REJECTED}' THEN '${A.reset}'
+         WHEN existing.state = '${ItemState.withdrawn}' THEN '${A.returned}'
          WHEN existing.source = batch.source AND existing.fields = batch.fields
            AND existing.size IS NOT DISTINCT FROM batch.size AND existing.mtime_ms IS NOT DISTINCT FROM batch.mtime_ms THEN '${A.unchanged}'
          WHEN $3::boolean AND existing.state IN (${sqlStates(RESETTABLE_STATES)}) THEN '${A.reset}'
