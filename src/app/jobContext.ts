@@ -1,5 +1,6 @@
 // Everything a verb needs about one job: its validated config and job file, the secret
-// registry every log line is scrubbed with, a logger, and where its ledger lives.
+// registry every log line is scrubbed with, a logger, and where its ledger lives (a file, or a
+// postgres:// URL shared by many workers).
 
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -7,14 +8,15 @@ import type { LevelWithSilent } from 'pino';
 import { loadConfig, loadJob, type LoadedConfig, type LoadedJob } from '../config/load.ts';
 import { createLogger } from '../log/logger.ts';
 import { SecretRegistry } from '../log/redact.ts';
-import { ledgerPathForJob } from '../ledger/sqlite/paths.ts';
+import { defaultLedgerLocation, isPostgresLocation, locationPassword } from '../ledger/location.ts';
 
 export interface JobContext {
   config: LoadedConfig;
   job: LoadedJob;
   secrets: SecretRegistry;
   log: Logger;
-  ledgerPath: string;
+  /** A SQLite file path or a postgres:// URL (openLedger decides). */
+  ledgerLocation: string;
   /** Where secrets are looked up; sandbox mode replaces it so a real token is never sent to an emulator. */
   env: NodeJS.ProcessEnv;
 }
@@ -31,6 +33,8 @@ export function openJobContext(jobPath: string, options: JobContextOptions): Job
   const secrets = new SecretRegistry();
   const log = createLogger({ level: (options.logLevel ?? config.config.log.level) as LevelWithSilent, secrets }).child({ job: job.name });
   const ledgerDir = config.config.ledger.dir ? path.resolve(config.baseDir, config.config.ledger.dir) : undefined;
-  const ledgerPath = options.ledger ? path.resolve(options.ledger) : ledgerPathForJob(job.file, job.name, ledgerDir);
-  return { config, job, secrets, log, ledgerPath, env: process.env };
+  const ledgerLocation = options.ledger ? (isPostgresLocation(options.ledger) ? options.ledger : path.resolve(options.ledger)) : defaultLedgerLocation(job.file, job.name, ledgerDir);
+  // A ledger URL's password is a secret like the platforms' tokens.
+  secrets.add(locationPassword(ledgerLocation));
+  return { config, job, secrets, log, ledgerLocation, env: process.env };
 }

@@ -1,16 +1,22 @@
 // Read-side verbs (status, report, retry) open a job's existing ledger; they never create one.
 
-import { existsSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
-import { openSqliteLedger } from '../ledger/sqlite/store.ts';
+import { LedgerNotFoundError } from '../ledger/errors.ts';
+import { openLedger } from '../ledger/open.ts';
 import type { LedgerStore } from '../ledger/types.ts';
 import type { JobContext } from './jobContext.ts';
 
 export async function openExistingLedger(ctx: JobContext): Promise<LedgerStore> {
-  if (!existsSync(ctx.ledgerPath)) {
-    throw new UsageError(`${ctx.ledgerPath}: job ${ctx.job.name} has no ledger yet. Fix: run \`ferry run ${ctx.job.file}\` first, or pass --ledger <file> if it lives elsewhere.`);
+  let store: LedgerStore | undefined;
+  try {
+    store = await openLedger(ctx.ledgerLocation, { job: ctx.job.name, poolSize: ctx.config.config.ledger.poolSize, create: false });
+    await store.migrate();
+    return store;
+  } catch (error) {
+    await store?.close();
+    if (error instanceof LedgerNotFoundError) {
+      throw new UsageError(`${error.message} Fix: run \`ferry run ${ctx.job.file}\` first, or pass --ledger <file or postgres:// URL> if it lives elsewhere.`, { cause: error });
+    }
+    throw error;
   }
-  const store = openSqliteLedger(ctx.ledgerPath);
-  await store.migrate();
-  return store;
 }

@@ -1,12 +1,15 @@
-// `ferry run`: take the job's run lock, plan the manifest into the ledger, then drive every
-// pending item to a terminal state. Planning finishes before the first upload, so a
-// file-level manifest problem stops the run before anything is sent.
+// `ferry run`: open the job's ledger, follow its policies (a SQLite ledger: take the job's run
+// lock and reclaim a crashed run's leases; a shared PostgreSQL ledger: neither, other workers'
+// leases are theirs until they expire), plan the manifest into it, then drive every pending
+// item to a terminal state. Planning finishes before the first upload, so a file-level
+// manifest problem stops the run before anything is sent.
 
 import { ExitCode } from '../core/errors.ts';
-import type { LedgerStats, PlanCounts } from '../ledger/types.ts';
-import { openSqliteLedger } from '../ledger/sqlite/store.ts';
-import { acquireRunLock } from '../ledger/runLock.ts';
+import type { JobDefinition, LedgerStats, PlanCounts } from '../ledger/types.ts';
+import { openLedger } from '../ledger/open.ts';
+import { acquireRunLock, type RunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
+import type { FerryMetrics } from '../metrics/ferryMetrics.ts';
 import { planManifest } from '../plan/planner.ts';
 import { retryTransient } from '../pipeline/retryTransient.ts';
 import { Runner, type RunOutcome } from '../pipeline/runner.ts';
@@ -31,12 +34,15 @@ export interface StopControl {
 export interface RunJobOptions {
   /** Plan the manifest into the ledger and stop there: no target, no credentials, no uploads. */
   planOnly?: boolean;
+  /** The run's metrics registry, when it serves /metrics (`--metrics-port`). */
+  metrics?: FerryMetrics;
 }
 
 export async function runJob(ctx: JobContext, stop: StopControl, options: RunJobOptions = {}): Promise<RunJobResult> {
   const { log } = ctx;
-  const lock = await acquireRunLock(ctx.ledgerPath);
-  const store = openSqliteLedger(ctx.ledgerPath, { durability: ctx.config.config.ledger.durability });
+  const { durability, poolSize } = ctx.config.config.ledger;
+  const store = await openLedger(ctx.ledgerLocation, { job: ctx.job.name, durability, poolSize });
+  let lock: RunLock | undefined;
   let runner: Runner | undefined;
   const planAbort = new AbortController();
   stop.onStop((stage) => {
@@ -45,18 +51,25 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     else runner?.abort('interrupted');
   });
   try {
+    const { runLockFile, reclaimLeasesAtStart } = store.policies;
+    if (runLockFile !== undefined) lock = await acquireRunLock(runLockFile);
     await store.migrate();
-    // We hold the run lock, so any lease still in the ledger belongs to a run that crashed.
-    const reclaimed = await store.releaseAllLeases();
-    if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
+    if (reclaimLeasesAtStart) {
+      // We hold the run lock, so any lease still in the ledger belongs to a run that crashed.
+      const reclaimed = await store.releaseAllLeases();
+      if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed items left in flight by an earlier run');
+    }
+    await store.registerJob(jobDefinition(ctx));
 
-    const target = options.planOnly ? undefined : targetFor(ctx);
+    const { metrics } = options;
+    const target = options.planOnly ? undefined : targetFor(ctx, metrics?.target);
     const manifest = manifestSpecFor(ctx.job);
     const planStarted = performance.now();
     log.info({ manifest: openManifest(manifest).description }, 'planning');
     let lastProgress = planStarted;
     const plan = await planManifest(store, manifest, {
       policy: ctx.job.job.changePolicy,
+      removedPolicy: ctx.job.job.removedPolicy,
       signal: planAbort.signal,
       onDuplicate: (key, origin, conflict) => log.warn({ key, origin, ...conflict }, conflict ? 'conflicting repeat of a key in the manifest: ignored, the first row stands' : 'duplicate key in the manifest: processed once'),
       // A big manifest takes a while: say how far planning has got, as often as run progress.
@@ -72,6 +85,8 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     if (plan === undefined) return { exitCode: ExitCode.interrupted, plan, outcome: undefined };
     const planMs = Math.round(performance.now() - planStarted);
     log.info({ ...plan, ms: planMs }, 'planned');
+    // Scrapes see the planned items at once, not only after the first progress interval.
+    if (metrics) metrics.ledger(ctx.job.name, await store.stats());
     if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
     const hooks: RunHooks = {
@@ -90,16 +105,26 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
       settings: ctx.job.runner,
       log,
       scrub: (text) => ctx.secrets.scrub(text),
-      onProgress: (stats: LedgerStats) => progress.report(stats),
+      onProgress: (stats: LedgerStats) => {
+        progress.report(stats);
+        metrics?.ledger(ctx.job.name, stats);
+      },
+      ...(metrics ? { metrics: metrics.runner(ctx.job.name) } : {}),
     });
     if (planAbort.signal.aborted) runner.drain();
     const outcome = await runner.run();
+    metrics?.ledger(ctx.job.name, outcome.stats);
     progress.end();
     return { exitCode: exitCodeFor(outcome), plan, planMs, outcome };
   } finally {
     await store.close();
-    await lock.release();
+    await lock?.release();
   }
+}
+
+/** What the ledger keeps about the job, so that another machine can find what to serve: the validated job file. */
+function jobDefinition(ctx: JobContext): JobDefinition {
+  return JSON.parse(JSON.stringify({ name: ctx.job.name, file: ctx.job.file, job: ctx.job.job })) as JobDefinition;
 }
 
 function exitCodeFor(outcome: RunOutcome): ExitCode {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { defaultLedgerLocation } from '../ledger/location.ts';
 import { sandboxPorts, startSandbox, type Sandbox } from '../sandbox/index.ts';
 import type { JobContext } from './jobContext.ts';
 import { registrationOf } from './targetFor.ts';
@@ -14,8 +15,8 @@ export const SANDBOX_DEFAULT_PORT = 4710;
 
 export interface SandboxRun {
   sandbox: Sandbox;
-  /** What the emulated platform now holds, as proof beside the ledger's summary. */
-  describeContents(): string;
+  /** What the emulated platform now holds, as proof beside the ledger's summary (lines). */
+  describeContents(): string[];
   close(): Promise<void>;
 }
 
@@ -31,12 +32,12 @@ export async function attachSandbox(ctx: JobContext, options: { keepLedger?: boo
   let ledgerDir: string | undefined;
   if (!options.keepLedger) {
     ledgerDir = mkdtempSync(path.join(tmpdir(), 'ferry-sandbox-'));
-    ctx.ledgerPath = path.join(ledgerDir, `${ctx.job.name}.sqlite`);
+    ctx.ledgerLocation = defaultLedgerLocation(ctx.job.file, ctx.job.name, ledgerDir);
   }
   ctx.log.info({ services }, 'sandbox started');
   return {
     sandbox,
-    describeContents: () => `${registration.sandbox.describeContents(sandbox).join('\n')}\n`,
+    describeContents: () => registration.sandbox.describeContents(sandbox),
     async close() {
       await sandbox.close();
       if (ledgerDir) rmSync(ledgerDir, { recursive: true, force: true });

@@ -3,9 +3,10 @@
 import { createTarget, registrationFor } from '../targets/registry.ts';
 import type { TransientRetryOptions } from '../pipeline/retryTransient.ts';
 import type { Target } from '../targets/types.ts';
+import { NO_TARGET_METRICS, type TargetMetrics } from '../metrics/types.ts';
 import type { JobContext } from './jobContext.ts';
 
-export function targetFor(ctx: JobContext): Target {
+export function targetFor(ctx: JobContext, metrics: TargetMetrics = NO_TARGET_METRICS): Target {
   return createTarget({
     sections: ctx.config.config as unknown as Record<string, unknown>,
     spec: ctx.job.job.target,
@@ -16,6 +17,7 @@ export function targetFor(ctx: JobContext): Target {
     secrets: ctx.secrets,
     env: ctx.env,
     log: ctx.log,
+    metrics,
   });
 }
 

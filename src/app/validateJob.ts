@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../core/errors.ts';
 import { readSecret } from '../config/secrets.ts';
-import { openSqliteLedger } from '../ledger/sqlite/store.ts';
+import { defaultLedgerLocation } from '../ledger/location.ts';
+import { openLedger } from '../ledger/open.ts';
 import type { PlanCounts } from '../ledger/types.ts';
 import { eachEntry } from '../manifest/batching.ts';
 import { openManifest, type ManifestSpec } from '../manifest/open.ts';
@@ -21,6 +22,7 @@ import { manifestSpecFor } from './manifestFor.ts';
 import { SourceProber } from './probeSources.ts';
 import { prepareRetry, registrationOf, targetFor } from './targetFor.ts';
 import { retryTransient } from '../pipeline/retryTransient.ts';
+import type { ValidateSummary } from './validateSummary.ts';
 
 export interface ValidateOptions {
   offline: boolean;
@@ -28,20 +30,15 @@ export interface ValidateOptions {
   sources: number;
 }
 
-export interface ValidateResult {
-  exitCode: ExitCode;
-  lines: string[];
-}
-
+/** Longest list of rejected rows, conflicts or source problems a summary carries. */
 const MAX_LISTED = 20;
 
-export async function validateJob(ctx: JobContext, options: ValidateOptions): Promise<ValidateResult> {
-  const lines: string[] = [`config: ${ctx.config.file ?? '(defaults and environment)'} ok`, `job: ${ctx.job.file} ok (name ${ctx.job.name}, target ${ctx.job.job.target.type})`];
+export async function validateJob(ctx: JobContext, options: ValidateOptions): Promise<ValidateSummary> {
   // Creating the target resolves its secrets: a missing token fails here, before any I/O.
   // Offline, nothing is contacted, so only say which credentials a run will need.
   const online = !options.offline;
   const target = online ? targetFor(ctx) : undefined;
-  if (!online) lines.push(...credentialLines(ctx));
+  const credentials = online ? [] : credentialsOf(ctx);
   const spec = manifestSpecFor(ctx.job);
   const { counts, conflicts } = await planAside(spec, ctx);
 
@@ -55,34 +52,43 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
     }
     if (prober && (options.sources === 0 || prober.probed < options.sources)) await prober.add(entry.item);
   }
-  const conflictNote = counts.conflicts > 0 ? ` (${counts.conflicts} conflicting repeat${counts.conflicts === 1 ? '' : 's'})` : '';
-  lines.push(`manifest: ${manifest.description}: ${counts.added} items, ${counts.rejected} rejected rows, ${counts.duplicates} duplicate keys${conflictNote}`);
-  for (const row of rejected) lines.push(`  rejected ${row}`);
-  if (counts.rejected > MAX_LISTED) lines.push(`  ... and ${counts.rejected - MAX_LISTED} more`);
-  for (const conflict of conflicts) lines.push(`  conflict ${conflict}`);
-  if (counts.conflicts > MAX_LISTED) lines.push(`  ... and ${counts.conflicts - MAX_LISTED} more`);
 
-  let sourceProblems = 0;
+  let findings: string[] = [];
   let itemProblems = 0;
+  let sources: ValidateSummary['sources'] = { checked: false, probed: 0, unreachable: 0, problems: [] };
   if (prober && target) {
-    const findings = await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` });
-    for (const finding of findings) lines.push(`target: ${finding}`);
+    findings = await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` });
     if (target.checkItems) {
+      // What only the platform knows about the rows (e.g. the file formats it takes): a third read of the manifest.
       const checked = await retryTransient(() => target.checkItems!(itemsOf(openManifest(spec)), AbortSignal.timeout(120_000)), { ...prepareRetry(ctx), what: `checking the manifest's items at ${target.type}` });
+      findings.push(...checked.lines);
       itemProblems = checked.problems;
-      for (const line of checked.lines) lines.push(`target: ${line}`);
     }
     await prober.done();
-    sourceProblems = prober.problems.length;
-    lines.push(`sources: ${prober.probed} probed, ${sourceProblems} unreachable`);
-    for (const problem of prober.problems.slice(0, MAX_LISTED)) lines.push(`  ${problem.origin} (${problem.key}): ${problem.reason}`);
-  } else {
-    lines.push('target and sources: not checked (--offline)');
+    sources = { checked: true, probed: prober.probed, unreachable: prober.problems.length, problems: prober.problems.slice(0, MAX_LISTED) };
   }
-  const ok = counts.rejected === 0 && counts.conflicts === 0 && sourceProblems === 0 && itemProblems === 0;
-  if (!ok) lines.push('problems found: the rows above would fail or be ignored; the other items would proceed.');
-  else lines.push(target ? 'valid: nothing was uploaded; `ferry run` can start.' : 'valid as far as checked; nothing was uploaded.');
-  return { exitCode: ok ? ExitCode.ok : ExitCode.itemsFailed, lines };
+  const valid = counts.rejected === 0 && counts.conflicts === 0 && sources.unreachable === 0 && itemProblems === 0;
+  return {
+    command: 'validate',
+    job: ctx.job.name,
+    jobFile: ctx.job.file,
+    exitCode: valid ? ExitCode.ok : ExitCode.itemsFailed,
+    valid,
+    offline: options.offline,
+    config: ctx.config.file ?? null,
+    target: { type: ctx.job.job.target.type, checked: target !== undefined, findings, itemProblems },
+    credentials,
+    manifest: {
+      description: manifest.description,
+      items: counts.added,
+      rejected: counts.rejected,
+      duplicates: counts.duplicates,
+      conflicts: counts.conflicts,
+      rejectedRows: rejected,
+      conflictingRows: conflicts,
+    },
+    sources,
+  };
 }
 
 /**
@@ -91,7 +97,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
  */
 async function planAside(spec: ManifestSpec, ctx: JobContext): Promise<{ counts: PlanCounts; conflicts: string[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-validate-'));
-  const store = openSqliteLedger(path.join(dir, `${ctx.job.name}.sqlite`));
+  const store = await openLedger(defaultLedgerLocation(ctx.job.file, ctx.job.name, dir), { job: ctx.job.name });
   const conflicts: string[] = [];
   try {
     await store.migrate();
@@ -114,13 +120,14 @@ async function* itemsOf(manifest: ReturnType<typeof openManifest>): AsyncGenerat
 }
 
 /** Which credentials the job's target needs, and whether they are set, without using them. */
-function credentialLines(ctx: JobContext): string[] {
+function credentialsOf(ctx: JobContext): ValidateSummary['credentials'] {
   const registration = registrationOf(ctx);
   const section = (ctx.config.config as unknown as Record<string, object>)[registration.type] ?? {};
   return registration.secrets
     .filter((secret) => secret.required)
-    .map((secret) => {
-      const set = readSecret(registration.type, secret, section, { secrets: ctx.secrets, env: ctx.env, configFile: ctx.config.file }) !== undefined;
-      return `credentials: ${secret.label} ${set ? 'set' : `not set (${secret.env}); a run will need it`}`;
-    });
+    .map((secret) => ({
+      label: secret.label,
+      env: secret.env,
+      set: readSecret(registration.type, secret, section, { secrets: ctx.secrets, env: ctx.env, configFile: ctx.config.file }) !== undefined,
+    }));
 }

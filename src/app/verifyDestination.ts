@@ -25,8 +25,12 @@ export async function verifyDestination(ctx: JobContext, options: VerifyRunOptio
   if (!target.capabilities.verify || !target.openVerifier) {
     throw new UsageError(`${ctx.job.file}: ferry cannot list a ${target.type} destination yet, so it cannot verify this job. Fix: use ferry report to see what the ledger says.`);
   }
-  const lock = options.reconcile?.apply ? await acquireRunLock(ctx.ledgerPath) : undefined;
   const store = await openExistingLedger(ctx);
+  const { runLockFile } = store.policies;
+  const lock = options.reconcile?.apply && runLockFile !== undefined ? await acquireRunLock(runLockFile).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  }) : undefined;
   const abort = new AbortController();
   const stop = (): void => abort.abort(new Error('interrupted'));
   process.once('SIGINT', stop);

@@ -1,7 +1,7 @@
 // ferry's command line: parse arguments, call the library, map errors to exit codes.
 // No business logic here; each verb's module is loaded only when that verb runs.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { parseByteRate } from '../targets/bandwidth.ts';
 import { handleFatal } from './exit.ts';
 
@@ -9,7 +9,8 @@ const program = new Command('ferry')
   .description('Bulk upload and migration worker for Cincopa and Cintoo: every manifest item moved exactly once, resumably, with proof.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  // Before the subcommands are added, so they inherit it: a usage mistake in any verb exits 2.
+  // Before the verbs are defined, which inherit it: a usage mistake in any of them then reaches
+  // handleFatal (exit 2) instead of commander's own process.exit(1).
   .exitOverride()
   .addHelpText(
     'after',
@@ -30,9 +31,16 @@ Examples:
   );
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: $FERRY_CONFIG or ./ferry.config.json)');
-const ledgerOption = (): Option => new Option('--ledger <file>', 'ledger file (default: .ferry/<job>.sqlite beside the job file)');
+const ledgerOption = (): Option =>
+  new Option('--ledger <file|url>', 'ledger: a SQLite file (default: .ferry/<job>.sqlite beside the job file) or a postgres://user@host/db URL shared by many workers');
+const jsonOption = (): Option => new Option('--json', 'print the summary as one JSON document on stdout (logs stay on stderr)');
+/** Prometheus metrics, for every verb that drives items (run, and work): flags metricsPort, metricsHost. */
+const withMetricsOptions = (command: Command): Command =>
+  command
+    .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics while running (0: any free port, logged)').argParser(parseNonNegativeInt))
+    .addOption(new Option('--metrics-host <address>', 'address the metrics endpoint listens on').default('0.0.0.0'));
 
-program
+const run = program
   .command('run')
   .description('plan the manifest into the ledger, then upload every pending item until done')
   .argument('<job>', 'job file (JSON with comments)')
@@ -43,11 +51,16 @@ program
   .option('--max-rate <rate>', 'cap on the bytes per second the whole run uploads, e.g. 20MB, 500k, 1.5G (overrides runner.maxBytesPerSecond; 0 = none)', parseRate)
   .option('--plan-only', 'plan the manifest into the ledger and stop: counts of new, changed and rejected items, nothing uploaded, no credentials needed')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+  .addOption(jsonOption());
+withMetricsOptions(run)
   .addHelpText(
     'after',
     `
 Re-running the same job continues where it stopped; a finished job re-run uploads only new or
 changed manifest items. First Ctrl-C finishes the steps in flight and saves; a second one cancels them.
+
+--metrics-port serves items per state, requests per platform call and status, upload bytes,
+retries, rate-limit pauses, queue depth and token refreshes for Prometheus (README "Metrics").
 
 Examples:
   ferry run jobs/migration.json
@@ -55,7 +68,9 @@ Examples:
   ferry run jobs/site-scans.json --max-rate 20MB   daytime: at most 20 MB/s for the whole run
   CINTOO_REFRESH_TOKEN=... ferry run jobs/site-scans.json   first Cintoo run; later runs use cintoo.tokenFile
   ferry run jobs/migration.json --plan-only   preview: what would be uploaded (then ferry status)
-  ferry run jobs/demo.json --sandbox`,
+  ferry run jobs/demo.json --sandbox
+  ferry run jobs/migration.json --metrics-port 9464
+  ferry run jobs/nightly.json --json | jq '.items.failed'`,
   )
   .action(async (job: string, options) => (await import('./commands/run.ts')).runCommand(job, options));
 
@@ -103,10 +118,11 @@ program
   .option('--offline', 'check files only (config, job, every manifest row): contact nothing, need no token')
   .option('--sources <n>', 'how many sources to probe for reachability (0 = all)', parseNonNegativeInt, 50)
   .option('--sandbox', 'validate against the in-process emulators (as run --sandbox would use)')
+  .addOption(jsonOption())
   .addHelpText(
     'after',
     '\nFor Cintoo it also checks the login, account, project and work zone (a missing work zone path is reported, not created)\nand which of the manifest\'s file extensions Cintoo takes.\n' +
-      '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL',
+      '\nExamples:\n  ferry validate jobs/migration.json\n  ferry validate jobs/nightly.json --offline\n  ferry validate jobs/cdn.json --sources 0   # probe every URL\n  ferry validate jobs/migration.json --json | jq .manifest.rejectedRows',
   )
   .action(async (job: string, options) => (await import('./commands/validate.ts')).validateCommand(job, options));
 
@@ -171,6 +187,16 @@ program
     '\nExamples:\n  ferry sandbox\n  ferry sandbox --cincopa-dialect alt\n  ferry sandbox --faults test/fixtures/faults-429.json --failure-style success-false\n  ferry sandbox --cincopa-set referenceMatch=substring --cincopa-set galleryDoubles=dedupe\n  ferry sandbox --cintoo cintoo-sandbox.json',
   )
   .action(async (options) => (await import('./commands/sandbox.ts')).sandboxCommand(options));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of job or config files (for editors; committed as schemas/*.schema.json)')
+  .addArgument(new Argument('<kind>', 'which file').choices(['job', 'config']))
+  .addHelpText(
+    'after',
+    '\nA file that names its schema under "$schema" gets completion and checks in VS Code and other editors:\n  { "$schema": "../schemas/job.schema.json", ... }\n\nExamples:\n  ferry schema job > job.schema.json\n  ferry schema config | jq \'.properties | keys\'',
+  )
+  .action(async (kind: 'job' | 'config') => (await import('./commands/schema.ts')).schemaCommand(kind));
 
 program
   .command('work')

@@ -1,14 +1,14 @@
 // Reading config and job files: JSONC → schema → normalised values, or one UsageError whose
-// single paragraph names the file, each bad key path and the fix. No stack traces for
-// operators' typos.
+// single paragraph names the file, the line, each bad key path and the fix. No stack traces
+// for operators' typos.
 
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { configSchema, jobSchema, type Config, type Job, type RunnerSettings } from './schema.ts';
-import { stripJsonComments, lineOf } from './jsonc.ts';
 import { describeIssue } from './issues.ts';
+import { parseJsonc } from './readJsonc.ts';
 
 export interface LoadedConfig {
   config: Config;
@@ -55,19 +55,15 @@ function parseFile<S extends z.ZodType>(file: string, schema: S, what: 'config' 
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
     throw new UsageError(`${file}: the ${what} file ${reason}. Fix: check the path${what === 'job' ? ' given to ferry' : ' given with --config or FERRY_CONFIG'}.`);
   }
-  const stripped = stripJsonComments(text);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(stripped);
-  } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message);
-    const where = position ? `:${lineOf(stripped, Number(position[1]))}` : '';
-    throw new UsageError(`${file}${where}: not valid JSON (${(error as Error).message}). Fix: correct the syntax; comments (// and /* */) are allowed.`);
-  }
-  const result = schema.safeParse(raw);
+  const document = parseJsonc(text, file);
+  const result = schema.safeParse(document.value);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => describeIssue(issue, raw));
-    throw new UsageError(`${file}: invalid ${what} file: ${problems.join('; ')}.`);
+    // Each problem with the line of its key (for an unknown key, the key itself), first line first.
+    const problems = result.error.issues
+      .map((issue) => ({ text: describeIssue(issue, document.value), line: document.lineOf(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path) }))
+      .sort((a, b) => a.line - b.line);
+    const listed = problems.length === 1 ? problems[0]!.text : problems.map((problem) => `line ${problem.line}: ${problem.text}`).join('; ');
+    throw new UsageError(`${file}:${problems[0]!.line}: invalid ${what} file: ${listed}.`);
   }
   return result.data;
 }

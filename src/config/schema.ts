@@ -6,6 +6,13 @@ import { z } from 'zod';
 import { registrationFor, TARGETS, targetConfigSections } from '../targets/registry.ts';
 import { durationMs, positiveInt } from './fields.ts';
 
+/**
+ * The `$schema` key editors read (VS Code, JetBrains, any YAML/JSON language server) to
+ * complete and check a file; ferry accepts it and otherwise ignores it.
+ */
+const schemaReference = (file: string) =>
+  z.string().optional().describe(`JSON Schema of this file, for editors: completion and checks of every key. ferry ignores it. In this repository: ${file}.`);
+
 type TargetJobSchemas = [(typeof TARGETS)[number]['jobSchema'], ...(typeof TARGETS)[number]['jobSchema'][]];
 
 export const runnerSchema = z
@@ -31,14 +38,18 @@ export const runnerSchema = z
 
 export const configSchema = z
   .strictObject({
+    $schema: schemaReference('schemas/config.schema.json'),
     ...targetConfigSections(),
     ledger: z
       .strictObject({
-        dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file.'),
+        dir: z.string().optional().describe('Folder for job ledgers (SQLite files). Default: a .ferry folder beside each job file. A PostgreSQL ledger is chosen per command with --ledger postgres://...'),
         durability: z
           .enum(['normal', 'full'])
           .default('normal')
-          .describe('normal: every step is saved before the next call and survives any crash or kill of ferry; full: also survives power loss (fsync per step), at about half the throughput.'),
+          .describe(
+            'normal: every step is saved before the next call and survives any crash or kill of ferry; full: also survives power loss (fsync per step), at about half the throughput. On PostgreSQL: normal commits without waiting for the server\'s disk (synchronous_commit off), full waits for it.',
+          ),
+        poolSize: positiveInt().default(4).describe('Connections each ferry process opens to a PostgreSQL ledger. Small: every statement is short, and a fleet of workers multiplies it.'),
       })
       .prefault({})
       .describe('Where ferry keeps its per-item memory.'),
@@ -81,9 +92,14 @@ const globSourceSchema = z
 
 export const jobSchema = z
   .strictObject({
+    $schema: schemaReference('schemas/job.schema.json'),
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"').optional().describe('Job name, used for the ledger file and Cincopa reference ids. Default: the job file name.'),
     source: z.discriminatedUnion('type', [csvSourceSchema, globSourceSchema]).describe('Where the items come from.'),
     target: z.discriminatedUnion('type', TARGETS.map((registration) => registration.jobSchema) as unknown as TargetJobSchemas).describe('Where the items go.'),
+    removedPolicy: z
+      .enum(['withdraw', 'keep'])
+      .default('withdraw')
+      .describe('What a re-run does with an item whose row left the manifest (or whose file was deleted) before it was uploaded: withdraw (never uploaded, counted as withdrawn; back to pending if the row returns) or keep (uploaded anyway). Items in flight finish; a plan cut short by a manifest error withdraws nothing.'),
     changePolicy: z.enum(['reupload', 'ignore']).default('reupload').describe('What a re-run does with an item whose manifest row (CSV) or size/mtime (glob) changed.'),
     runner: runnerSchema.partial().optional().describe('Overrides of the config\'s runner settings for this job.'),
   })

@@ -16,8 +16,8 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-export async function acquireRunLock(ledgerPath: string): Promise<RunLock> {
-  const file = `${ledgerPath}.lock`;
+/** Takes the lock file a ledger names in its policies (`LedgerPolicies.runLockFile`). */
+export async function acquireRunLock(file: string): Promise<RunLock> {
   const startTime = processStartTime(process.pid);
   const holder: RunLockHolder = { pid: process.pid, host: hostname(), since: Date.now(), ...(startTime === undefined ? {} : { startTime }) };
   const body = JSON.stringify(holder);
@@ -50,8 +50,8 @@ export async function acquireRunLock(ledgerPath: string): Promise<RunLock> {
 }
 
 /** The holder of a job's run lock while that run is alive (for `status`'s rate); else undefined. */
-export function liveRunHolder(ledgerPath: string): RunLockHolder | undefined {
-  const holder = readHolder(`${ledgerPath}.lock`);
+export function liveRunHolder(lockFile: string): RunLockHolder | undefined {
+  const holder = readHolder(lockFile);
   return holder && isAlive(holder) ? holder : undefined;
 }
 

@@ -1,7 +1,7 @@
 // The ledger is ferry's memory: one row per item with its state, the remote ids gathered so
 // far, attempts, last error, timings and a lease. One narrow interface, implemented on
-// node:sqlite (default, one file per job) and later PostgreSQL (many workers); a shared
-// conformance suite runs against every implementation.
+// node:sqlite (default, one file per job) and PostgreSQL (many jobs and many workers in one
+// database), opened through one factory (open.ts); a shared conformance suite runs against both.
 
 import type { ManifestItem } from '../manifest/types.ts';
 import type { PlanBatch } from './planBatch.ts';
@@ -27,10 +27,15 @@ export const ItemState = {
   done: 'done',
   skipped: 'skipped',
   failed: 'failed',
+  /** The row left the manifest before the item was uploaded (decided only by a plan that read the whole manifest). */
+  withdrawn: 'withdrawn',
 } as const;
 export type ItemState = (typeof ItemState)[keyof typeof ItemState];
 
-export const TERMINAL_STATES: readonly ItemState[] = [ItemState.done, ItemState.skipped, ItemState.failed];
+/** Every state, in the constant's order: the one list every other list (and SQL) derives from. */
+export const ITEM_STATES: readonly ItemState[] = Object.freeze(Object.values(ItemState));
+export const TERMINAL_STATES: readonly ItemState[] = Object.freeze([ItemState.done, ItemState.skipped, ItemState.failed, ItemState.withdrawn]);
+export const UNFINISHED_STATES: readonly ItemState[] = Object.freeze(ITEM_STATES.filter((state) => !TERMINAL_STATES.includes(state)));
 export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.includes(state);
 
 /** Remote ids and progress a target gathered for an item (status_id, rid, blobName, urn, offset, md5...). JSON-serialisable. */
@@ -75,6 +80,10 @@ export interface PlanCounts {
    */
   conflicts: number;
   rejected: number;
+  /** Withdrawn items whose row is back in the manifest: pending again. */
+  returned: number;
+  /** Items whose row this (complete) plan did not see: withdrawn (removedPolicy withdraw). */
+  withdrawn: number;
 }
 
 /** How a repeat of a key differs from the row that stands. */
@@ -120,6 +129,9 @@ export interface LedgerStats {
   bytesDone: number;
 }
 
+/** normal: a transition survives any crash of ferry; full: also power loss (see each backend). */
+export type LedgerDurability = 'normal' | 'full';
+
 export interface RunLockHolder {
   pid: number;
   host: string;
@@ -136,18 +148,87 @@ export interface ItemFilter {
   states?: ItemState[];
 }
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A job's definition as the ledger keeps it: JSON the ledger does not interpret (the app stores
+ * the validated job there), so that a worker on another machine can find what to serve.
+ */
+export type JobDefinition = { [key: string]: JsonValue };
+
+export interface JobEntry {
+  name: string;
+  createdAt: number;
+  /** The definition last registered for the job, or null. */
+  definition: JobDefinition | null;
+}
+
+/**
+ * How runs coordinate over this ledger: declared by each backend and followed by the app, so
+ * nothing outside ledger/ decides by the kind of location.
+ */
+export interface LedgerPolicies {
+  /**
+   * The lock file that makes runs of this job exclusive (SQLite: one file, one run at a time),
+   * or undefined where many workers share the ledger (PostgreSQL).
+   */
+  readonly runLockFile: string | undefined;
+  /**
+   * A run holding the run lock frees every lease at start: any lease left belongs to a run that
+   * crashed, and waiting for it to expire would only delay the restart. Never where workers
+   * share the ledger: there a lease belongs to a live worker until it expires.
+   */
+  readonly reclaimLeasesAtStart: boolean;
+  /**
+   * Whose clock leases are measured by when a call passes no `now`: this process's (SQLite, one
+   * machine) or the database's (PostgreSQL: one clock for every worker; heartbeats renew leases
+   * and any worker reclaims an expired one).
+   */
+  readonly leaseClock: 'process' | 'database';
+}
+
 /**
  * The store of one job's items.
  * Error contract: methods throw only for storage failures (disk, corruption, lost connection);
  * a transition by a worker that no longer holds the item's lease throws `LeaseLostError` so the
- * worker drops the item instead of overwriting another worker's progress.
+ * worker drops the item instead of overwriting another worker's progress. Opening refuses a
+ * ledger written by a newer ferry (`LedgerTooNewError`, ledger/errors.ts).
+ *
+ * `now` parameters are the clock a call measures leases and windows by; omitted, the store's
+ * own clock (`policies.leaseClock`). Only tests pass one, to move through time.
  */
 export interface LedgerStore {
-  /** Open/create and apply numbered migrations. Idempotent. */
+  /** The job whose items this store holds (a PostgreSQL database holds many jobs). */
+  readonly job: string;
+  /** Where the ledger lives, fit to print: a file path, or a URL with its password masked. */
+  readonly location: string;
+  readonly policies: LedgerPolicies;
+
+  /**
+   * Open/create and apply numbered migrations, then register the store's job. Idempotent.
+   * Throws `LedgerTooNewError` when the schema is newer than this code, and `LedgerNotFoundError`
+   * when the store was opened with `create: false` and the job has no ledger here.
+   */
   migrate(): Promise<void>;
+
+  /** Record the job's definition (replacing an earlier one) so that any worker can serve the job. */
+  registerJob(definition: JobDefinition): Promise<void>;
+  /** The job's definition as last registered, or undefined. */
+  jobDefinition(): Promise<JobDefinition | undefined>;
+  /**
+   * Jobs in this ledger with items not yet finished (any non-terminal state), oldest first.
+   * The whole ledger, not only this store's job; a SQLite file holds one job, the one it was opened for.
+   */
+  listUnfinishedJobs(): Promise<JobEntry[]>;
 
   /** Start a plan generation; duplicate detection is per generation. */
   beginPlan(): Promise<number>;
+  /**
+   * After a plan that read the whole manifest: items not started (pending, failed) whose row
+   * this generation did not see become `withdrawn`; in-flight and finished items are left alone.
+   * Returns how many. Never called after a plan cut short.
+   */
+  withdrawUnseen(generation: number): Promise<number>;
   /**
    * Apply a batch of manifest entries, in order, in one transaction. New keys become `pending`;
    * changed ones (source, fields, size or mtime differ) follow `policy` (reupload: back to
@@ -171,9 +252,9 @@ export interface LedgerStore {
   /** Give back the leases of `owner` (graceful shutdown). */
   releaseLeases(owner: string): Promise<void>;
   /**
-   * Free every lease, whoever holds it. Only for a caller that holds the job's run lock (a
-   * single-machine SQLite run): any lease it finds belongs to a run that crashed, and waiting
-   * for those leases to expire would only delay the restart. Returns how many were freed.
+   * Free every lease of the job, whoever holds it. Only for a caller that holds the job's run
+   * lock (`policies.reclaimLeasesAtStart`); where workers share the ledger this would steal
+   * live workers' items. Returns how many were freed.
    */
   releaseAllLeases(): Promise<number>;
   /**
@@ -201,6 +282,7 @@ export interface LedgerStore {
   /** failed → pending (attempts reset, error kept in history). Returns how many. */
   retryFailed(): Promise<number>;
 
+  /** Close the file or end the connection pool. Idempotent. */
   close(): Promise<void>;
 }
 

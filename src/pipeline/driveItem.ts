@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../core/errors.ts';
 import { isTerminal, LeaseLostError, type ItemRecord, type LedgerStore } from '../ledger/types.ts';
 import type { RunnerSettings } from '../config/schema.ts';
+import type { RunnerMetrics } from '../metrics/types.ts';
 import type { BatchOutcome, ItemPeers, Target } from '../targets/types.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import type { PauseGate } from './pauseGate.ts';
@@ -29,6 +30,7 @@ export interface DriveContext {
   isDraining(): boolean;
   scrub(text: string): string;
   onAuthFailure(error: AuthError): void;
+  metrics: RunnerMetrics;
 }
 
 function peersOf(item: ItemRecord, ctx: DriveContext): ItemPeers {
@@ -146,6 +148,7 @@ async function handleStepError(item: ItemRecord, error: unknown, ctx: DriveConte
     return fail({ ...item, attempts }, ctx, errorClass, `gave up after ${attempts} attempts: ${message}`);
   }
   const delay = backoffDelay(attempts, ctx.settings.backoffBaseMs, ctx.settings.backoffMaxMs);
+  ctx.metrics.retry(item.state);
   log.info({ attempts, retryInMs: delay, error: message }, 'step failed; will retry');
   return ctx.store.transition(item.key, ctx.owner, { attempts, lastError: message, errorClass, notBefore: Date.now() + delay, releaseLease: true });
 }

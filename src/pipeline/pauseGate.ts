@@ -5,10 +5,19 @@ import { sleep } from './backoff.ts';
 
 export class PauseGate {
   #until = 0;
+  readonly #onPause: ((started: boolean, addedMs: number) => void) | undefined;
+
+  /** `onPause`: told each time the gate closes (`started`) or its pause grows (by `addedMs`), for the metrics. */
+  constructor(onPause?: (started: boolean, addedMs: number) => void) {
+    this.#onPause = onPause;
+  }
 
   /** Close the gate for at least `ms` from now (a later pause never shortens an earlier one). */
   pauseFor(ms: number, now = Date.now()): void {
+    const wasOpen = this.#until <= now;
+    const opensAt = Math.max(this.#until, now);
     this.#until = Math.max(this.#until, now + ms);
+    if (this.#until > opensAt) this.#onPause?.(wasOpen, this.#until - opensAt);
   }
 
   get pausedUntil(): number {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AuthError } from '../core/errors.ts';
 import type { RunnerSettings } from '../config/schema.ts';
 import type { ItemRecord, LedgerStats, LedgerStore } from '../ledger/types.ts';
+import { NO_RUNNER_METRICS, type RunnerMetrics } from '../metrics/types.ts';
 import type { BatchOutcome, Target } from '../targets/types.ts';
 import { sleep } from './backoff.ts';
 import { driveItem, reactAtOnce, RELEASE, stopping, type DriveContext } from './driveItem.ts';
@@ -24,6 +25,8 @@ export interface RunnerOptions {
   scrub(text: string): string;
   /** Called every settings.progressIntervalMs with fresh ledger stats. */
   onProgress?(stats: LedgerStats): void;
+  /** Retries, rate-limit pauses and the live load are reported here (default: not at all). */
+  metrics?: RunnerMetrics;
 }
 
 export interface RunOutcome {
@@ -70,11 +73,12 @@ export class Runner {
 
   async run(): Promise<RunOutcome> {
     const { store, target, settings, log } = this.#options;
+    const metrics = this.#options.metrics ?? NO_RUNNER_METRICS;
     const started = Date.now();
     // The queue bounds the steps talking to the platform at once; items between steps (waiting
     // for a batch, persisting a transition) hold no slot.
     const queue = new PQueue({ concurrency: settings.concurrency });
-    const gate = new PauseGate();
+    const gate = new PauseGate((pauseStarted, addedMs) => metrics.paused(pauseStarted, addedMs));
     const heartbeat = setInterval(() => {
       store.renewLeases(this.owner, settings.leaseMs).catch((error: unknown) => log.error({ err: error }, 'lease heartbeat failed'));
     }, Math.max(1_000, Math.floor(settings.leaseMs / 3)));
@@ -110,6 +114,7 @@ export class Runner {
       abortSignal: this.#abort.signal,
       isDraining: () => this.#draining,
       scrub: this.#options.scrub,
+      metrics,
       onAuthFailure: (error: AuthError) => {
         if (!this.#authFailure) log.error({ err: error }, 'the platform refused the credentials; stopping the run');
         this.#authFailure ??= error;
@@ -117,6 +122,7 @@ export class Runner {
       },
     };
     const inFlight = new Set<Promise<void>>();
+    const unobserve = metrics.observeLoad(() => ({ queued: queue.size, active: queue.pending, inFlight: inFlight.size }));
     try {
       await this.#claimLoop(inFlight, batcher, (item) => {
         const driving: Promise<void> = driveItem(item, driveContext)
@@ -133,6 +139,7 @@ export class Runner {
         batcher?.flushAll();
       }
     } finally {
+      unobserve();
       clearInterval(heartbeat);
       clearInterval(progress);
       await store.releaseLeases(this.owner);

@@ -24,6 +24,8 @@ const READER_MODULE = new URL(`./manifestReader${path.extname(import.meta.filena
 
 export interface PlanOptions {
   policy: ChangePolicy;
+  /** What a complete plan does with items whose row is gone: withdraw (never upload) or keep. */
+  removedPolicy?: 'withdraw' | 'keep';
   batchSize?: number;
   signal?: AbortSignal;
   /**
@@ -37,20 +39,25 @@ export interface PlanOptions {
 export async function planManifest(store: LedgerStore, spec: ManifestSpec, options: PlanOptions): Promise<PlanCounts> {
   options.signal?.throwIfAborted();
   const generation = await store.beginPlan();
-  const totals: PlanCounts = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0 };
+  const totals: PlanCounts = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, returned: 0, withdrawn: 0 };
   const reported = new Set<string>();
   const settings: ReaderSettings = { spec, batchSize: options.batchSize ?? 5_000, maxBatchBytes: 8_000_000, window: 4 };
   const reader = new Worker(READER_MODULE, { workerData: settings, resourceLimits: READER_LIMITS });
   try {
     const messages = on(reader, 'message', { signal: options.signal, close: ['exit'] }) as AsyncIterableIterator<[ReaderMessage]>;
     for await (const [message] of messages) {
-      if (message.kind === 'end') return totals;
+      if (message.kind === 'end') {
+        // Only a plan that read the whole manifest may say a row is gone.
+        if (options.removedPolicy !== 'keep') totals.withdrawn = await store.withdrawUnseen(generation);
+        return totals;
+      }
       if (message.kind === 'error') throw message.usage ? new UsageError(message.message) : new Error(`reading the manifest failed: ${message.message}`);
       const result = await store.upsertPlanned(generation, message.batch, options.policy);
       totals.added += result.added;
       totals.changed += result.changed;
       totals.unchanged += result.unchanged;
       totals.rejected += result.rejected;
+      totals.returned += result.returned;
       for (const { key, origin, conflict } of result.duplicateSightings) {
         if (conflict) totals.conflicts++;
         if (!reported.has(key)) {

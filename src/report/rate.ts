@@ -27,7 +27,7 @@ export interface RateEstimate {
  * the run lock's `since` for `status`); undefined when unknown or no run is live.
  */
 export function estimateRate(stats: LedgerStats, runStartedAt: number | undefined, now = Date.now()): RateEstimate {
-  const finished = stats.counts.done + stats.counts.skipped + stats.counts.failed;
+  const finished = stats.counts.done + stats.counts.skipped + stats.counts.failed + stats.counts.withdrawn;
   const remaining = stats.total - finished;
   const age = runStartedAt === undefined ? Number.POSITIVE_INFINITY : Math.max(now - runStartedAt, 1);
   const overMs = Math.min(stats.windowMs, age);

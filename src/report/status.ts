@@ -1,10 +1,7 @@
 // `ferry status`: what a job's ledger says right now, readable while a run writes to it.
 
-import { ItemState, type LedgerStats } from '../ledger/types.ts';
+import { ITEM_STATES, type ItemState, type LedgerStats } from '../ledger/types.ts';
 import { estimateRate, MIN_FINISHED_FOR_RATE } from './rate.ts';
-
-/** States in the order of the state constant: the way through a job, terminal ones last. */
-const ORDER = Object.values(ItemState);
 
 export interface StatusView {
   job: string;
@@ -28,7 +25,7 @@ export interface StatusClock {
 export function statusJson(stats: LedgerStats, job: string, clock: StatusClock = {}): StatusView {
   const rate = estimateRate(stats, clock.runStartedAt, clock.now);
   const counts: Partial<Record<ItemState, number>> = {};
-  for (const state of ORDER) if (stats.counts[state] > 0) counts[state] = stats.counts[state];
+  for (const state of ITEM_STATES) if (stats.counts[state] > 0) counts[state] = stats.counts[state];
   return {
     job,
     total: stats.total,

@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { missingAzurite } from './optionalDependencies.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -57,10 +58,28 @@ export interface AzuriteOptions {
   storageDir?: string;
 }
 
+interface AzuriteModules {
+  BlobServer: new (config: unknown) => AzuriteBlobServer;
+  BlobConfiguration: new (...args: unknown[]) => unknown;
+  MemoryExtentChunkStore: new (limit?: number) => unknown;
+}
+
+/** Azurite is an optional dependency (optionalDependencies.ts): loaded only here, when the Cintoo emulator starts. */
+function loadAzurite(): AzuriteModules {
+  try {
+    return {
+      BlobServer: (require('azurite/dist/src/blob/BlobServer.js') as { default: AzuriteModules['BlobServer'] }).default,
+      BlobConfiguration: (require('azurite/dist/src/blob/BlobConfiguration.js') as { default: AzuriteModules['BlobConfiguration'] }).default,
+      MemoryExtentChunkStore: (require('azurite/dist/src/common/persistence/MemoryExtentStore.js') as Pick<AzuriteModules, 'MemoryExtentChunkStore'>).MemoryExtentChunkStore,
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') throw missingAzurite("the sandbox's Cintoo emulator", error);
+    throw error;
+  }
+}
+
 export async function startAzurite(options: AzuriteOptions): Promise<Azurite> {
-  const { default: BlobServer } = require('azurite/dist/src/blob/BlobServer.js') as { default: new (config: unknown) => AzuriteBlobServer };
-  const { default: BlobConfiguration } = require('azurite/dist/src/blob/BlobConfiguration.js') as { default: new (...args: unknown[]) => unknown };
-  const { MemoryExtentChunkStore } = require('azurite/dist/src/common/persistence/MemoryExtentStore.js') as { MemoryExtentChunkStore: new (limit?: number) => unknown };
+  const { BlobServer, BlobConfiguration, MemoryExtentChunkStore } = loadAzurite();
   const dir = options.storageDir;
   if (dir) mkdirSync(dir, { recursive: true });
   // Positional: host, port, keepAlive, metadata path, extent path, persistence array, access

@@ -4,6 +4,7 @@
 
 import { Faults, seededRandom, type FaultRule } from './faults.ts';
 import { Journal } from './journal.ts';
+import { requireAzurite } from './optionalDependencies.ts';
 import { startOrigin, type Origin } from './origin.ts';
 import { emptyInventory, startCincopaSandbox, type CincopaInventory, type CincopaSandbox } from './cincopa/server.ts';
 import type { CincopaSettings, CincopaSettingsInput } from './cincopa/settings.ts';
@@ -72,6 +73,8 @@ export function sandboxPorts(first: number): { ports: { cincopa: number; origin:
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const wanted = new Set<SandboxServiceName>(options.services ?? ['cincopa', 'origin', 'cintoo']);
+  // Before any port is bound: a lean install says what is missing instead of half starting.
+  if (wanted.has('cintoo')) requireAzurite("the sandbox's Cintoo emulator");
   const journal = new Journal();
   const faults = new Faults(options.faults ?? [], options.seed === undefined ? Math.random : seededRandom(options.seed));
   const closers: (() => Promise<void>)[] = [];

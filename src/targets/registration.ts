@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { RunnerSettings } from '../config/schema.ts';
 import type { FileNameRules } from '../manifest/itemChecks.ts';
 import type { SecretRegistry } from '../log/redact.ts';
+import type { TargetMetrics } from '../metrics/types.ts';
 import type { Sandbox, SandboxServiceName } from '../sandbox/index.ts';
 import type { Bandwidth } from './bandwidth.ts';
 import type { RequestBudget } from './requestBudget.ts';
@@ -54,6 +55,13 @@ export interface TargetDeps<Section, Spec> {
   requestBudget?: RequestBudget;
   /** A bandwidth cap shared beyond this process; else the target makes its own from `runner.maxBytesPerSecond`. */
   bandwidth?: Bandwidth;
+  /**
+   * Where the target reports its HTTP requests (`request(target, method, status, seconds)`,
+   * e.g. through metrics/observeRequest.ts), acknowledged upload bytes (`bytesSent`) and token
+   * refreshes (`tokenRefresh`); see metrics/types.ts for the label rules. A no-op when the run
+   * serves no metrics.
+   */
+  metrics: TargetMetrics;
 }
 
 export interface TargetRegistration<Section = unknown, Spec extends { type: string } = { type: string }, Remote extends object = Record<string, unknown>> {

@@ -1,8 +1,11 @@
-// The crash test of the ledger issue: a run of 2,000 items against the sandbox, SIGKILLed at
-// random moments and restarted each time, must end with every item done, exactly one asset per
-// reference key at the platform, and a report that matches the platform's inventory.
+// The crash tests: runs against the sandbox, SIGKILLed at seeded moments and restarted each
+// time, must end with every item done, exactly one asset per reference key at the platform, no
+// gallery holding an asset twice, and a report that matches the platform's inventory — for
+// upload-from-URL (2,000 items) and for direct uploads killed mid-file and mid-placement.
 
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { cleanEnv, FERRY_BIN, runFerry } from '../helpers/cli.ts';
@@ -37,10 +40,10 @@ afterAll(async () => {
 });
 
 /** Starts `ferry run` and SIGKILLs it once `killNow()` holds (polled); resolves when it is gone. */
-function runAndKill(killNow: (startedAt: number) => boolean): Promise<{ killed: boolean; code: number | null }> {
+function runAndKill(killNow: (startedAt: number) => boolean, which: JobDir = job): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [FERRY_BIN, 'run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], {
+    const child = spawn(process.execPath, [FERRY_BIN, 'run', which.jobFile, '--config', which.configFile, '--log-level', 'warn'], {
       env: cleanEnv(),
       stdio: 'ignore',
     });
@@ -110,6 +113,51 @@ describe('crash safety', () => {
       const assets = byReference.get(`ferry:crash:${row.key}`);
       expect(assets?.map((asset) => asset.rid)).toEqual([row.remote_id]);
     }
+  });
+});
+
+describe('crash safety of direct uploads and gallery placement', () => {
+  const FILES = 90;
+  it(`survives ${KILLS} SIGKILLs mid-file and mid-placement: every file once, byte-exact, once in the gallery`, { timeout: 240_000 }, async () => {
+    const seeded = useSeed();
+    const direct = makeJobDir({
+      cincopaUrl: sandbox.cincopa.url,
+      apiToken: sandbox.cincopa.apiToken,
+      rows: [],
+      name: 'crash-direct',
+      job: { source: { type: 'glob', root: 'files', include: ['*.mp4'] }, target: { type: 'cincopa', mode: 'direct', gallery: { name: 'crash direct gallery' } } },
+      config: { cincopa: { apiUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, chunkSizeBytes: 8_192, galleryBatchSize: 7 }, runner: { concurrency: 6, backoffBaseMs: 50, backoffMaxMs: 500 } },
+    });
+    mkdirSync(path.join(direct.dir, 'files'));
+    for (let index = 0; index < FILES; index++) writeFileSync(path.join(direct.dir, 'files', `clip-${index}.mp4`), Buffer.alloc(30_000 + index, index % 251));
+    const chunks = (): number => sandbox.journal.count({ service: 'cincopa-upload' });
+    const adds = (): number => sandbox.journal.count({ route: 'gallery.add_item' });
+    let killsMidRun = 0;
+    for (let round = 0; round < KILLS; round++) {
+      // Half the kills by upload progress (mid-file), half by gallery adds (mid-placement).
+      const byAdds = round % 2 === 1;
+      const target = byAdds ? adds() + seeded.between(1, 3) : chunks() + seeded.between(5, 60);
+      const outcome = await runAndKill(() => (byAdds ? adds() >= target : chunks() >= target), direct);
+      const status = await runFerry(['status', direct.jobFile, '--config', direct.configFile, '--json']);
+      if (outcome.killed && status.code === 0 && (JSON.parse(status.stdout) as { finished: number }).finished < FILES) killsMidRun++;
+    }
+    expect(killsMidRun, `seed ${seeded.seed}`).toBeGreaterThanOrEqual(3);
+    const final = await runFerry(['run', direct.jobFile, '--config', direct.configFile, '--log-level', 'warn'], { timeoutMs: 180_000 });
+    expect(final.code, final.stderr).toBe(0);
+
+    const inventory = sandbox.inventory();
+    const byReference = assetsByReference(inventory, 'ferry:crash-direct:');
+    expect(byReference.size, `seed ${seeded.seed}`).toBe(FILES);
+    for (const [reference, assets] of byReference) {
+      expect(assets, `seed ${seeded.seed}: ${reference}`).toHaveLength(1);
+      const index = Number(/clip-(\d+)\.mp4$/.exec(reference)![1]);
+      expect(Number(assets[0]!.filesize)).toBe(30_000 + index);
+    }
+    const members = galleryMembers(inventory, 'crash direct gallery');
+    expect(members, `seed ${seeded.seed}: no gallery holds a rid twice`).toHaveLength(new Set(members).size);
+    expect(new Set(members)).toEqual(new Set([...byReference.values()].map((assets) => assets[0]!.rid)));
+    expect(inventory.cincopa.galleryDoubles).toEqual([]);
+    expect(inventory.cincopa.assets.filter((asset) => !asset.reference_id)).toEqual([]);
   });
 });
 

@@ -1,8 +1,12 @@
-// The ledger's contract, as a suite any LedgerStore implementation must pass (SQLite today,
-// PostgreSQL for many workers later): planning and re-planning, change policy, duplicates,
-// claiming with leases, transitions guarded by the lease, backoff, stats, iteration, retry.
+// The ledger's contract, as a suite every LedgerStore implementation must pass (SQLite and
+// PostgreSQL), opened through the one factory: planning and re-planning, change policy,
+// duplicates and conflicting repeats, claiming with leases, transitions guarded by the lease,
+// backoff, expediting, amending outside a lease, stats, iteration, retry, job definitions,
+// schema versions, opening an existing ledger only.
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LedgerNotFoundError, LedgerTooNewError } from '../../src/ledger/errors.ts';
+import { openLedger, type OpenLedgerOptions } from '../../src/ledger/open.ts';
 import { LeaseLostError, type LedgerStore } from '../../src/ledger/types.ts';
 import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
 import type { ManifestItem, RejectedRow } from '../../src/manifest/types.ts';
@@ -24,8 +28,32 @@ async function finish(store: LedgerStore, key: string): Promise<void> {
   await store.releaseLeases('w');
 }
 
-export function describeLedgerConformance(name: string, makeStore: () => Promise<LedgerStore>): void {
+/** How the suite gets ledgers of one backend. */
+export interface LedgerHarness {
+  /** Where a new ledger of a new job goes: SQLite a new file, PostgreSQL a new job in the test file's database. */
+  fresh(): { location: string; job: string };
+  /** Make the ledger at `location` look migrated by a newer ferry (schema `version`); returns the undo. */
+  pretendNewerSchema(location: string, version: number): Promise<() => Promise<void>>;
+}
+
+export function describeLedgerConformance(name: string, harness: LedgerHarness): void {
   describe(`ledger conformance: ${name}`, () => {
+    const opened: LedgerStore[] = [];
+    afterAll(async () => {
+      await Promise.all(opened.map((store) => store.close()));
+    });
+    const open = async (location: string, options: OpenLedgerOptions): Promise<LedgerStore> => {
+      const store = await openLedger(location, options);
+      opened.push(store);
+      return store;
+    };
+    const makeStore = async (): Promise<LedgerStore> => {
+      const { location, job } = harness.fresh();
+      const store = await open(location, { job });
+      await store.migrate();
+      return store;
+    };
+
     it('plans new items as pending and reports duplicates within one plan once per sighting', async () => {
       const store = await makeStore();
       const result = await planned(store, [item('a'), item('b'), item('a', 'other'), item('c')]);
@@ -229,6 +257,187 @@ export function describeLedgerConformance(name: string, makeStore: () => Promise
       expect(await store.retryFailed()).toBe(1);
       expect((await store.get('f'))!).toMatchObject({ state: 'pending', attempts: 0, startedAt: null, finishedAt: null });
       expect(await store.claim('w', 1, 60_000)).toHaveLength(1);
+    });
+
+    it('names a repeat that differs from the row that stands, within a batch and across batches, with that row\'s latest line', async () => {
+      const store = await makeStore();
+      const at = (line: number) => ({ origin: `m.csv:${line}` });
+      const generation = await store.beginPlan();
+      const first = await store.upsertPlanned(
+        generation,
+        encodePlanBatch([
+          item('a', 'v1', at(2)),
+          item('b', 'v1', at(3)),
+          item('a', 'v1', at(4)), // an exact repeat: a duplicate, no conflict
+          item('a', 'v2', at(5)), // other values: a conflict with line 2
+          { key: 'b', source: 'javascript:x', origin: 'm.csv:6', reason: 'm.csv:6: not an http(s) URL' },
+          { key: 'r', source: 'ftp://x', origin: 'm.csv:7', reason: 'm.csv:7: not an http(s) URL' },
+          { key: 'r', source: 'ftp://x', origin: 'm.csv:8', reason: 'm.csv:8: not an http(s) URL' }, // the same rejection again
+        ]),
+        'reupload',
+      );
+      expect(first).toMatchObject({ added: 2, rejected: 1, duplicates: 4, conflicts: 2 });
+      expect(first.duplicateSightings).toEqual([
+        { key: 'a', origin: 'm.csv:4' },
+        { key: 'a', origin: 'm.csv:5', conflict: { standing: 'm.csv:2', differs: ['title'] } },
+        { key: 'b', origin: 'm.csv:6', conflict: { standing: 'm.csv:3', differs: ['source', 'rejected'] } },
+        { key: 'r', origin: 'm.csv:8' },
+      ]);
+      // A later batch of the same plan compares with the same standing rows.
+      const later = await store.upsertPlanned(generation, encodePlanBatch([item('b', 'v1', { ...at(9), source: 'https://other.example.com/b.mp4' }), item('r', 'v1', at(10))]), 'reupload');
+      expect(later.duplicateSightings).toEqual([
+        { key: 'b', origin: 'm.csv:9', conflict: { standing: 'm.csv:3', differs: ['source'] } },
+        { key: 'r', origin: 'm.csv:10', conflict: { standing: 'm.csv:7', differs: ['rejected'] } },
+      ]);
+      expect((await store.get('a'))!).toMatchObject({ fields: { title: 'a v1' }, origin: 'm.csv:2' });
+
+      // A re-plan of a file whose rows moved records where each row is now: a repeat names that line.
+      const moved = await planned(store, [item('a', 'v1', at(12)), item('b', 'v1', at(13)), item('a', 'v3', at(14))]);
+      expect(moved).toMatchObject({ unchanged: 2, conflicts: 1, duplicateSightings: [{ key: 'a', origin: 'm.csv:14', conflict: { standing: 'm.csv:12', differs: ['title'] } }] });
+      expect((await store.get('b'))!.origin).toBe('m.csv:13');
+    });
+
+    it('withdraws items whose row a complete plan did not see, unless started, finished or held; a returning row is pending again', async () => {
+      const store = await makeStore();
+      const bulk = Array.from({ length: 150 }, (_, index) => item(`bulk${index}`));
+      await planned(store, [item('stays'), item('gone'), item('failed'), item('finished'), item('flying'), item('held'), ...bulk]);
+      for (const record of await store.claim('w', 200, 600_000)) {
+        if (record.key === 'finished') await store.transition(record.key, 'w', { state: 'done', finishedAt: Date.now() });
+        else if (record.key === 'flying') await store.transition(record.key, 'w', { state: 'uploading', remote: { offset: 10 } });
+        else if (record.key === 'failed') await store.transition(record.key, 'w', { state: 'failed', lastError: 'HTTP 404', errorClass: 'permanent:x', finishedAt: Date.now() });
+        else if (record.key !== 'held') await store.transition(record.key, 'w', { releaseLease: true });
+      }
+      // The next plan sees only 'stays' and the bulk rows (a whole chunk: the fast path).
+      const generation = await store.beginPlan();
+      await store.upsertPlanned(generation, encodePlanBatch([item('stays'), ...bulk]), 'reupload');
+      expect(await store.withdrawUnseen(generation)).toBe(2);
+      const states: Record<string, string> = {};
+      for await (const record of store.iterate()) if (!record.key.startsWith('bulk')) states[record.key] = record.state;
+      // 'held' is pending under a live worker's lease, 'flying' is uploading: both finish what they started.
+      expect(states).toEqual({ stays: 'pending', gone: 'withdrawn', failed: 'withdrawn', finished: 'done', flying: 'uploading', held: 'pending' });
+      expect((await store.stats()).counts.withdrawn).toBe(2);
+      expect((await store.get('gone'))!.finishedAt).not.toBeNull();
+      await store.releaseLeases('w');
+      // The rows come back (one unchanged, one changed) among a bulk chunk of unchanged rows: pending again.
+      const returned = await planned(store, [item('stays'), item('gone'), item('failed', 'v2'), ...bulk]);
+      expect(returned).toMatchObject({ returned: 2, unchanged: 151, added: 0 });
+      expect((await store.get('gone'))!).toMatchObject({ state: 'pending', finishedAt: null, revision: 0 });
+      expect((await store.get('failed'))!).toMatchObject({ state: 'pending', fields: { title: 'failed v2' }, lastError: null });
+    });
+
+    it('expedites waiting items that no worker holds', async () => {
+      const store = await makeStore();
+      await planned(store, [item('waits'), item('held'), item('due')]);
+      await store.claim('w', 3, 60_000);
+      const later = Date.now() + 600_000;
+      await store.transition('waits', 'w', { notBefore: later, releaseLease: true });
+      await store.transition('held', 'w', { notBefore: later });
+      await store.transition('due', 'w', { releaseLease: true });
+      expect(await store.expedite(['waits', 'held', 'due', 'unknown'])).toBe(1);
+      expect((await store.claim('x', 10, 60_000)).map((record) => record.key).sort()).toEqual(['due', 'waits']);
+      expect(await store.expedite([])).toBe(0);
+    });
+
+    it('counts other items whose source ends in a file name, as a path or a URL with or without a query string', async () => {
+      const store = await makeStore();
+      await planned(store, [
+        item('self', 'v1', { source: 'https://cdn.example.com/x/clip.mp4' }),
+        item('url', 'v1', { source: 'https://cdn.example.com/y/clip.mp4' }),
+        item('signed', 'v1', { source: 'https://cdn.example.com/z/clip.mp4?sig=abc' }),
+        item('path', 'v1', { source: '/data/clip.mp4' }),
+        item('longer', 'v1', { source: 'https://cdn.example.com/y/clip.mp4.bak' }),
+        item('prefix', 'v1', { source: 'https://cdn.example.com/y/myclip.mp4' }),
+        item('spaced', 'v1', { source: 'https://cdn.example.com/y/my%20clip%25.mp4' }),
+        item('like', 'v1', { source: 'https://cdn.example.com/y/clipXmp4' }),
+      ]);
+      expect(await store.countWithSourceName('clip.mp4', 'self')).toBe(3);
+      expect(await store.countWithSourceName('my clip%.mp4', 'self')).toBe(1);
+      expect(await store.countWithSourceName('clip_mp4', 'self')).toBe(0);
+    });
+
+    it('amends an item no live worker holds, and refuses one a worker holds', async () => {
+      const store = await makeStore();
+      await planned(store, [item('held')]);
+      expect(await store.claim('w', 1, 600_000)).toHaveLength(1);
+      await planned(store, [item('expired')]);
+      expect(await store.claim('gone', 1, 1)).toMatchObject([{ key: 'expired' }]);
+      await planned(store, [item('free')]);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the 1 ms lease expires
+      expect(await store.amend('free', { state: 'done', remote: { rid: 'R1' }, finishedAt: Date.now() })).toMatchObject({ state: 'done', remote: { rid: 'R1' }, leaseOwner: null });
+      expect(await store.amend('expired', { attempts: 0, notBefore: null })).toMatchObject({ key: 'expired', leaseOwner: null, leaseUntil: null });
+      await expect(store.amend('held', { state: 'pending' })).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await store.get('held'))!).toMatchObject({ state: 'pending', leaseOwner: 'w' });
+      expect(await store.amend('unknown', { state: 'pending' })).toBeUndefined();
+    });
+
+    it('keeps a job definition, and lists a job while it has unfinished items', async () => {
+      const store = await makeStore();
+      expect(await store.jobDefinition()).toBeUndefined();
+      const definition = { name: store.job, job: { source: { type: 'csv', path: 'items.csv' }, changePolicy: 'reupload' }, tags: ['a', 1, true, null] };
+      await store.registerJob(definition);
+      expect(await store.jobDefinition()).toEqual(definition);
+      await store.registerJob({ ...definition, revised: true });
+      expect(await store.jobDefinition()).toMatchObject({ revised: true });
+      expect((await store.listUnfinishedJobs()).map((job) => job.name)).not.toContain(store.job); // no items yet
+
+      await planned(store, [item('u1'), item('u2')]);
+      const listed = (await store.listUnfinishedJobs()).find((job) => job.name === store.job);
+      expect(listed).toMatchObject({ name: store.job, definition: { revised: true } });
+      expect(listed!.createdAt).toBeGreaterThan(Date.now() - 600_000);
+      await finish(store, 'u1');
+      expect((await store.listUnfinishedJobs()).map((job) => job.name)).toContain(store.job);
+      await finish(store, 'u2');
+      expect((await store.listUnfinishedJobs()).map((job) => job.name)).not.toContain(store.job);
+    });
+
+    it('migrates idempotently; a second store on the same ledger (another process) sees the same items', async () => {
+      const { location, job } = harness.fresh();
+      const first = await open(location, { job });
+      await first.migrate();
+      await first.migrate();
+      await planned(first, [item('kept')]);
+      const second = await open(location, { job });
+      await second.migrate();
+      expect((await second.get('kept'))!.state).toBe('pending');
+      expect(await second.claim('other', 5, 60_000)).toHaveLength(1);
+      expect(await first.claim('w', 5, 60_000)).toHaveLength(0); // held by the other store's worker
+    });
+
+    it('opens only an existing ledger when asked not to create one', async () => {
+      const { location, job } = harness.fresh();
+      const missing = (async () => {
+        const store = await open(location, { job, create: false });
+        await store.migrate();
+      })();
+      await expect(missing).rejects.toBeInstanceOf(LedgerNotFoundError);
+      await expect(missing).rejects.toThrow(`job ${job} has no ledger there yet`);
+      const creator = await open(location, { job });
+      await creator.migrate();
+      await planned(creator, [item('there')]);
+      const reader = await open(location, { job, create: false });
+      await reader.migrate();
+      expect((await reader.stats()).total).toBe(1);
+    });
+
+    it('refuses a ledger whose schema is newer than this code, naming both versions', async () => {
+      const { location, job } = harness.fresh();
+      const store = await open(location, { job });
+      await store.migrate();
+      const undo = await harness.pretendNewerSchema(location, 999);
+      try {
+        const newer = await open(location, { job });
+        const refused = newer.migrate();
+        await expect(refused).rejects.toBeInstanceOf(LedgerTooNewError);
+        await expect(refused).rejects.toThrow(/schema is version 999, newer than this ferry knows \(version \d+\)/);
+      } finally {
+        await undo();
+      }
+    });
+
+    it('declares its coordination policies: a run lock goes with reclaiming every lease at start', async () => {
+      const store = await makeStore();
+      expect(store.policies.reclaimLeasesAtStart).toBe(store.policies.runLockFile !== undefined);
+      expect(['process', 'database']).toContain(store.policies.leaseClock);
     });
   });
 }

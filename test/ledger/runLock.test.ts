@@ -9,6 +9,7 @@ import { acquireRunLock } from '../../src/ledger/runLock.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const ledger = (): string => path.join(mkdtempSync(path.join(tmpdir(), 'ferry-lock-')), 'job.sqlite');
+const lockOf = (file: string): string => `${file}.lock`;
 
 describe('run lock', () => {
   it('refuses a second holder while the first lives, naming pid, host and since', async () => {
@@ -16,7 +17,7 @@ describe('run lock', () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       writeFileSync(`${file}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), since: Date.parse('2026-11-24T01:02:03Z') }));
-      const error = await acquireRunLock(file).catch((caught: unknown) => caught);
+      const error = await acquireRunLock(lockOf(file)).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as Error).message).toContain(`this job is already running: pid ${child.pid} on host ${hostname()} since 2026-11-24T01:02:03.000Z`);
     } finally {
@@ -27,13 +28,13 @@ describe('run lock', () => {
   it('takes over the lock of a process that is gone, and releases it', async () => {
     const file = ledger();
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 1 }));
-    const lock = await acquireRunLock(file);
+    const lock = await acquireRunLock(lockOf(file));
     expect(lock.tookOverFrom?.since).toBe(1);
     expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(process.pid);
-    await expect(acquireRunLock(file)).rejects.toThrow(/already running/);
+    await expect(acquireRunLock(lockOf(file))).rejects.toThrow(/already running/);
     await lock.release();
     expect(existsSync(`${file}.lock`)).toBe(false);
-    const again = await acquireRunLock(file);
+    const again = await acquireRunLock(lockOf(file));
     await again.release();
   });
 
@@ -52,7 +53,7 @@ describe('run lock', () => {
       process.kill(holderPid, 'SIGKILL');
       await waitFor(() => procState(holderPid) === 'Z', 'the killed holder to become a zombie');
 
-      const lock = await acquireRunLock(file);
+      const lock = await acquireRunLock(lockOf(file));
       expect(lock.tookOverFrom?.pid).toBe(holderPid);
       await lock.release();
     } finally {
@@ -65,17 +66,17 @@ describe('run lock', () => {
     const file = ledger();
     // This very process is alive, but it started at another time than the lock's holder did.
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: 1, startTime: 'not-this-process' }));
-    const lock = await acquireRunLock(file);
+    const lock = await acquireRunLock(lockOf(file));
     expect(lock.tookOverFrom?.since).toBe(1);
     await lock.release();
   });
 
   it('records what identifies its holder across pid reuse, and refuses while that holder lives', async () => {
     const file = ledger();
-    const lock = await acquireRunLock(file);
+    const lock = await acquireRunLock(lockOf(file));
     const recorded = JSON.parse(readFileSync(`${file}.lock`, 'utf8')) as { startTime?: string };
     if (process.platform === 'linux') expect(recorded.startTime).toMatch(/^\d+$/);
-    await expect(acquireRunLock(file)).rejects.toThrow(/already running/);
+    await expect(acquireRunLock(lockOf(file))).rejects.toThrow(/already running/);
     await lock.release();
   });
 });

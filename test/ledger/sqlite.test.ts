@@ -9,6 +9,8 @@ import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
 import type { LedgerStore } from '../../src/ledger/types.ts';
 import { describeLedgerConformance, item } from './conformance.ts';
 import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
+import { sqlStates } from '../../src/ledger/sqlStates.ts';
+import { TERMINAL_STATES } from '../../src/ledger/types.ts';
 
 const open: LedgerStore[] = [];
 afterAll(async () => {
@@ -22,7 +24,21 @@ async function fresh(file = path.join(mkdtempSync(path.join(tmpdir(), 'ferry-led
   return store;
 }
 
-describeLedgerConformance('sqlite', () => fresh());
+let jobs = 0;
+describeLedgerConformance('sqlite', {
+  fresh: () => ({ location: path.join(mkdtempSync(path.join(tmpdir(), 'ferry-ledger-')), 'job.sqlite'), job: `job${++jobs}` }),
+  async pretendNewerSchema(location, version) {
+    const db = new DatabaseSync(location);
+    const before = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    db.exec(`PRAGMA user_version = ${version}`);
+    db.close();
+    return async () => {
+      const undo = new DatabaseSync(location);
+      undo.exec(`PRAGMA user_version = ${before}`);
+      undo.close();
+    };
+  },
+});
 
 describe('sqlite ledger specifics', () => {
   it('is shared by two connections on one file, as a run and `ferry status` in another shell', async () => {
@@ -59,6 +75,24 @@ describe('sqlite ledger specifics', () => {
     const generation = await store.beginPlan();
     expect(await store.upsertPlanned(generation, encodePlanBatch([item('old')]), 'reupload')).toMatchObject({ unchanged: 1, changed: 0 });
     expect((await store.get('old'))!.state).toBe('done');
+  });
+
+  it('is one machine\'s ledger: a run lock file beside it, leases by this process\'s clock, reclaimed at start', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ferry-ledger-')), 'policies.sqlite');
+    const store = await fresh(file);
+    expect(store.policies).toEqual({ runLockFile: `${file}.lock`, reclaimLeasesAtStart: true, leaseClock: 'process' });
+    expect(store.job).toBe('policies');
+  });
+
+  it('claims through the partial index built from the state constant', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ferry-ledger-')), 'index.sqlite');
+    await fresh(file);
+    const db = new DatabaseSync(file);
+    const { sql } = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'items_claimable'`).get() as { sql: string };
+    expect(sql).toContain(`WHERE state NOT IN (${sqlStates(TERMINAL_STATES)})`);
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT key FROM items WHERE state NOT IN (${sqlStates(TERMINAL_STATES)}) AND not_before <= 1 ORDER BY not_before LIMIT 5`).all() as { detail: string }[];
+    db.close();
+    expect(plan.map((step) => step.detail).join(' ')).toContain('items_claimable');
   });
 
   // The ledger keeps signed upload URLs (resume needs them): only its owner may read it.

@@ -1,8 +1,10 @@
 import { openJobContext } from '../../app/jobContext.ts';
 import { runJob, type StopControl } from '../../app/runJob.ts';
+import { buildRunSummary, formatRunSummary, type RunSummary } from '../../app/runSummary.ts';
 import { attachSandbox, type SandboxRun } from '../../app/sandboxMode.ts';
-import { formatRunSummary } from '../../app/summary.ts';
-import { exitWith } from '../exit.ts';
+import { FerryMetrics } from '../../metrics/ferryMetrics.ts';
+import { serveMetrics, type MetricsServer } from '../../metrics/server.ts';
+import { printSummary } from '../summaryOutput.ts';
 
 interface RunFlags {
   config?: string;
@@ -12,14 +14,21 @@ interface RunFlags {
   maxRate?: number;
   planOnly?: boolean;
   logLevel?: string;
+  json?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export async function runCommand(jobPath: string, flags: RunFlags): Promise<void> {
+  await printSummary<RunSummary>({ command: 'run', jobFile: jobPath, json: flags.json === true, produce: () => run(jobPath, flags), formatText: formatRunSummary });
+}
+
+async function run(jobPath: string, flags: RunFlags): Promise<RunSummary> {
   const ctx = openJobContext(jobPath, flags);
   if (flags.concurrency) ctx.job.runner.concurrency = flags.concurrency;
   if (flags.maxRate !== undefined) ctx.job.runner.maxBytesPerSecond = flags.maxRate;
   let sandbox: SandboxRun | undefined;
-  if (flags.sandbox) sandbox = await attachSandbox(ctx, { keepLedger: flags.ledger !== undefined });
+  let metricsServer: MetricsServer | undefined;
   const listeners: ((stage: 'drain' | 'abort') => void)[] = [];
   let signals = 0;
   const onSignal = (): void => {
@@ -32,13 +41,19 @@ export async function runCommand(jobPath: string, flags: RunFlags): Promise<void
   process.on('SIGTERM', onSignal);
   const stop: StopControl = { onStop: (listener) => listeners.push(listener) };
   let result;
-  let platform = '';
+  let contents: string[] | undefined;
   try {
-    result = await runJob(ctx, stop, { planOnly: flags.planOnly === true });
-    if (sandbox) platform = sandbox.describeContents();
+    let metrics: FerryMetrics | undefined;
+    if (flags.metricsPort !== undefined) {
+      metrics = new FerryMetrics();
+      metricsServer = await serveMetrics({ port: flags.metricsPort, host: flags.metricsHost, metrics, log: ctx.log });
+    }
+    if (flags.sandbox) sandbox = await attachSandbox(ctx, { keepLedger: flags.ledger !== undefined });
+    result = await runJob(ctx, stop, { planOnly: flags.planOnly === true, ...(metrics ? { metrics } : {}) });
+    if (sandbox) contents = sandbox.describeContents();
   } finally {
     await sandbox?.close();
+    await metricsServer?.close();
   }
-  process.stdout.write(formatRunSummary(ctx.job.name, ctx.job.file, result) + platform);
-  exitWith(result.exitCode);
+  return buildRunSummary(ctx.job, result, contents);
 }

@@ -2,6 +2,9 @@
 // that has shipped is never edited; a change is a new entry. Kept as code rather than .sql
 // files so the compiled build (dist/) needs nothing copied beside it.
 
+import { sqlStates } from '../sqlStates.ts';
+import { TERMINAL_STATES } from '../types.ts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -72,6 +75,25 @@ CREATE TABLE plan_runs (
 -- fields; blank those instead, or the corrected row would look unchanged and stay rejected.
 UPDATE items SET source = '', fields = '{}' WHERE error_class = 'rejected';
 ALTER TABLE items DROP COLUMN content_hash;
+`,
+  },
+  {
+    version: 3,
+    name: 'claim index from the state constant; jobs',
+    sql: `
+-- The claim index's predicate, now derived from TERMINAL_STATES like the claim query's own
+-- WHERE clause: SQLite uses a partial index only when the query states its predicate the same
+-- way. A change to TERMINAL_STATES needs a new migration like this one, and its version bump
+-- keeps an older ferry (with the older list) off the ledger.
+DROP INDEX items_claimable;
+CREATE INDEX items_claimable ON items (not_before) WHERE state NOT IN (${sqlStates(TERMINAL_STATES)});
+
+-- The job this file belongs to, and its definition (what a worker needs to serve it).
+CREATE TABLE jobs (
+  name        TEXT PRIMARY KEY,
+  created_at  INTEGER NOT NULL,
+  definition  TEXT
+);
 `,
   },
 ];

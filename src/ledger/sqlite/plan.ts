@@ -3,8 +3,11 @@
 // a key already stamped with this generation is a duplicate in the manifest.
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { ChangePolicy, DuplicateConflict, PlanBatchResult } from '../types.ts';
+import { ItemState, type ChangePolicy, type PlanBatchResult } from '../types.ts';
+import { repeatConflict } from '../duplicates.ts';
 import { BatchReader, type PlanBatch } from '../planBatch.ts';
+import { NOT_STARTED_STATES, REJECTED, RESETTABLE_STATES, UPLOADED_STATES } from '../planRules.ts';
+import { sqlState, sqlStates } from '../sqlStates.ts';
 
 interface Existing {
   state: string;
@@ -23,10 +26,10 @@ const INSERT_COLUMNS = 9;
 /** What a re-plan's bulk stamp takes: the first five of those (the content it compares) and the origin it records. */
 const STAMP_COLUMNS = 6;
 
-/** Items that are done with (or have not started) their upload can safely be sent round again. */
-const RESETTABLE = new Set(['done', 'skipped', 'failed', 'pending']);
-/** Items with no upload started or finished: a rejected manifest row may replace them. */
-const NOT_STARTED = new Set(['pending', 'failed']);
+const RESETTABLE = new Set<string>(RESETTABLE_STATES);
+const NOT_STARTED = new Set<string>(NOT_STARTED_STATES);
+const PENDING = sqlState(ItemState.pending);
+const FAILED = sqlState(ItemState.failed);
 
 export class SqlitePlanner {
   readonly #db: DatabaseSync;
@@ -49,7 +52,7 @@ export class SqlitePlanner {
     // plus an insert; a hundred rows per statement beat one (about a quarter less time at a
     // million rows). Only keys that were already there are looked up.
     const insert = `INSERT OR IGNORE INTO items (key, source, fields, size, mtime_ms, origin, created_at, updated_at, plan_generation, state) VALUES `;
-    const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`;
+    const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ${PENDING})`;
     this.#insertNew = db.prepare(insert + values);
     this.#insertChunkRows = db.prepare(insert + Array.from({ length: CHUNK_ROWS }, () => values).join(', '));
     // A stamp also records where the row is now, so a later repeat can name the row that stands.
@@ -61,27 +64,27 @@ export class SqlitePlanner {
        FROM (VALUES ${Array.from({ length: CHUNK_ROWS }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}) AS manifest
        WHERE items.key = manifest.column1 AND items.source = manifest.column2 AND items.fields = manifest.column3
          AND items.size IS manifest.column4 AND items.mtime_ms IS manifest.column5 AND items.plan_generation <> ?1
-         AND items.error_class IS NOT 'rejected'`,
+         AND items.error_class IS NOT '${REJECTED}' AND items.state <> ${sqlState(ItemState.withdrawn)}`,
     );
     this.#reset = db.prepare(
-      `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, origin = ?, state = 'pending',
+      `UPDATE items SET source = ?, fields = ?, size = ?, mtime_ms = ?, origin = ?, state = ${PENDING},
          remote = '{}', attempts = 0, not_before = 0, last_error = NULL, error_class = NULL, bytes = NULL,
          started_at = NULL, finished_at = NULL, updated_at = ?, plan_generation = ?,
-         revision = CASE WHEN state IN ('done', 'skipped') THEN revision + 1 ELSE revision END
+         revision = CASE WHEN state IN (${sqlStates(UPLOADED_STATES)}) THEN revision + 1 ELSE revision END
        WHERE key = ?`,
     );
     this.#reject = db.prepare(
       `INSERT INTO items (key, source, fields, origin, state, last_error, error_class, created_at, updated_at, finished_at, plan_generation)
-       VALUES (?, ?, '{}', ?, 'failed', ?, 'rejected', ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET state = 'failed', last_error = excluded.last_error, error_class = 'rejected', source = excluded.source, fields = '{}',
+       VALUES (?, ?, '{}', ?, ${FAILED}, ?, '${REJECTED}', ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = ${FAILED}, last_error = excluded.last_error, error_class = '${REJECTED}', source = excluded.source, fields = '{}',
          origin = excluded.origin, updated_at = excluded.updated_at, finished_at = excluded.finished_at, plan_generation = excluded.plan_generation
-       WHERE items.state IN ('pending', 'failed')`,
+       WHERE items.state IN (${sqlStates(NOT_STARTED_STATES)})`,
     );
   }
 
   upsert(generation: number, batch: PlanBatch, policy: ChangePolicy, now: number): PlanBatchResult {
     this.#begin(generation);
-    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, duplicateSightings: [] };
+    const counts: PlanBatchResult = { added: 0, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, returned: 0, withdrawn: 0, duplicateSightings: [] };
     const reader = new BatchReader(batch);
     const args = this.#chunkArgs;
     for (;;) {
@@ -130,9 +133,7 @@ export class SqlitePlanner {
     const existing = this.#find.get(row.key) as unknown as Existing | undefined;
     if (existing?.plan_generation === generation) {
       counts.duplicates++;
-      // A rejected repeat of a row that stands differs from it by definition.
-      const same = existing.error_class === 'rejected' && existing.source === row.source;
-      const conflict = same ? undefined : { standing: existing.origin, differs: existing.source === row.source ? ['rejected'] : ['source', 'rejected'] };
+      const conflict = repeatConflict(existing, { source: row.source, fields: '{}', size: null, mtimeMs: null, rejected: true });
       if (conflict) counts.conflicts++;
       counts.duplicateSightings.push({ key: row.key, origin: row.origin, ...(conflict ? { conflict } : {}) });
       return;
@@ -183,13 +184,17 @@ export class SqlitePlanner {
     }
     if (existing.plan_generation === generation) {
       counts.duplicates++;
-      const conflict = conflictWith(existing, source, fields, size, mtimeMs);
+      const conflict = repeatConflict(existing, { source, fields, size, mtimeMs, rejected: false });
       if (conflict) counts.conflicts++;
       counts.duplicateSightings.push({ key, origin, ...(conflict ? { conflict } : {}) });
-    } else if (existing.error_class === 'rejected') {
+    } else if (existing.error_class === REJECTED) {
       // A row rejected before never reached the platform: its corrected version always replaces it.
       this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
       counts.changed++;
+    } else if (existing.state === ItemState.withdrawn) {
+      // Its row is back: it goes round again (with the row's content as it is now).
+      this.#reset.run(source, fields, size, mtimeMs, origin, now, generation, key);
+      counts.returned++;
     } else if (existing.source === source && existing.fields === fields && existing.size === size && existing.mtime_ms === mtimeMs) {
       this.#stamp.run(generation, origin, key);
       counts.unchanged++;
@@ -210,19 +215,4 @@ export class SqlitePlanner {
     this.#generation = generation;
     this.#expectKnown = false;
   }
-}
-
-/** How a repeat's content differs from the standing row's, or undefined when it is the same. */
-function conflictWith(standing: Existing, source: string, fields: string, size: number | null, mtimeMs: number | null): DuplicateConflict | undefined {
-  if (standing.error_class === 'rejected') return { standing: standing.origin, differs: ['rejected'] };
-  const differs: string[] = [];
-  if (standing.source !== source) differs.push('source');
-  if (standing.fields !== fields) {
-    const before = JSON.parse(standing.fields) as Record<string, string>;
-    const after = JSON.parse(fields) as Record<string, string>;
-    for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) if (before[name] !== after[name]) differs.push(name);
-  }
-  if (standing.size !== size) differs.push('size');
-  if (standing.mtime_ms !== mtimeMs) differs.push('mtime');
-  return differs.length > 0 ? { standing: standing.origin, differs } : undefined;
 }

@@ -6,20 +6,32 @@
 // keep even that from making duplicates. `full` fsyncs every transition and also survives power
 // loss, at about half the per-item throughput (each fsync blocks the event loop). busy_timeout
 // lets `ferry status` read from another shell while a run writes.
+//
+// One machine, one run: the run lock file beside the ledger makes runs exclusive, so leases are
+// measured by this process's clock and a starting run may free every lease it finds.
 
+import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
+  ITEM_STATES,
+  ItemState,
   LeaseLostError,
+  TERMINAL_STATES,
   type ChangePolicy,
   type ItemFilter,
   type ItemPatch,
   type ItemRecord,
-  type ItemState,
+  type JobDefinition,
+  type JobEntry,
+  type LedgerDurability,
+  type LedgerPolicies,
   type LedgerStats,
   type LedgerStore,
   type PlanBatchResult,
 } from '../types.ts';
 import type { PlanBatch } from '../planBatch.ts';
+import { REJECTED, WITHDRAWABLE_STATES } from '../planRules.ts';
+import { sqlState, sqlStates } from '../sqlStates.ts';
 import { ERROR_TALLY_LIMIT, topErrorGroups, type ErrorTally } from '../errorGroups.ts';
 import { applyMigrations } from './migrate.ts';
 import { privateLedgerFile } from './paths.ts';
@@ -27,21 +39,34 @@ import { toRecord, type ItemRow } from './rows.ts';
 import { SqlitePlanner } from './plan.ts';
 import { transitionSql } from './transition.ts';
 
-const UNFINISHED = `state NOT IN ('done', 'skipped', 'failed')`;
+// The same text as the claim index's predicate (migration 3), or SQLite would not use the index.
+const UNFINISHED = `state NOT IN (${sqlStates(TERMINAL_STATES)})`;
+const PENDING = sqlState(ItemState.pending);
+const FAILED = sqlState(ItemState.failed);
 const PAGE = 1_000;
 
-export type LedgerDurability = 'normal' | 'full';
+export interface SqliteLedgerOptions {
+  /** The job the file belongs to; by default the file's name without its extension. */
+  job?: string;
+  durability?: LedgerDurability;
+}
 
-export function openSqliteLedger(file: string, options: { durability?: LedgerDurability } = {}): LedgerStore {
-  return new SqliteLedger(file, options.durability ?? 'normal');
+export function openSqliteLedger(file: string, options: SqliteLedgerOptions = {}): LedgerStore {
+  return new SqliteLedger(file, options.job ?? path.basename(file, path.extname(file)), options.durability ?? 'normal');
 }
 
 class SqliteLedger implements LedgerStore {
+  readonly job: string;
+  readonly location: string;
+  readonly policies: LedgerPolicies;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #planner: SqlitePlanner | undefined;
 
-  constructor(file: string, durability: LedgerDurability) {
+  constructor(file: string, job: string, durability: LedgerDurability) {
+    this.job = job;
+    this.location = file;
+    this.policies = { runLockFile: `${file}.lock`, reclaimLeasesAtStart: true, leaseClock: 'process' };
     privateLedgerFile(file);
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
@@ -57,7 +82,35 @@ class SqliteLedger implements LedgerStore {
   }
 
   async migrate(): Promise<void> {
-    applyMigrations(this.#db);
+    applyMigrations(this.#db, this.location);
+    this.#statement('INSERT INTO jobs (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(this.job, Date.now());
+  }
+
+  async registerJob(definition: JobDefinition): Promise<void> {
+    this.#statement('UPDATE jobs SET definition = ? WHERE name = ?').run(JSON.stringify(definition), this.job);
+  }
+
+  async jobDefinition(): Promise<JobDefinition | undefined> {
+    const row = this.#statement('SELECT definition FROM jobs WHERE name = ?').get(this.job) as { definition: string | null } | undefined;
+    return row?.definition ? (JSON.parse(row.definition) as JobDefinition) : undefined;
+  }
+
+  async listUnfinishedJobs(): Promise<JobEntry[]> {
+    // Items carry no job here: the file is the job, and it is this store's.
+    if (!this.#statement(`SELECT 1 FROM items WHERE ${UNFINISHED} LIMIT 1`).get()) return [];
+    const row = this.#statement('SELECT name, created_at, definition FROM jobs WHERE name = ?').get(this.job) as { name: string; created_at: number; definition: string | null } | undefined;
+    if (!row) return [];
+    return [{ name: row.name, createdAt: row.created_at, definition: row.definition ? (JSON.parse(row.definition) as JobDefinition) : null }];
+  }
+
+  async withdrawUnseen(generation: number): Promise<number> {
+    const now = Date.now();
+    return Number(
+      this.#statement(
+        `UPDATE items SET state = ${sqlState(ItemState.withdrawn)}, not_before = 0, finished_at = ?, updated_at = ?
+         WHERE plan_generation <> ? AND state IN (${sqlStates(WITHDRAWABLE_STATES)}) AND lease_owner IS NULL`,
+      ).run(now, now, generation).changes,
+    );
   }
 
   async beginPlan(): Promise<number> {
@@ -142,13 +195,13 @@ class SqliteLedger implements LedgerStore {
   }
 
   async stats(windowMs = 60_000, now = Date.now()): Promise<LedgerStats> {
-    const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<ItemState, number>;
+    const counts = Object.fromEntries(ITEM_STATES.map((state) => [state, 0])) as Record<ItemState, number>;
     let total = 0;
     let bytesDone = 0;
     for (const row of this.#statement('SELECT state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM items GROUP BY state').all() as { state: ItemState; n: number; b: number }[]) {
       counts[row.state] = row.n;
       total += row.n;
-      if (row.state === 'done') bytesDone = row.b;
+      if (row.state === ItemState.done) bytesDone = row.b;
     }
     const recent = this.#statement('SELECT COUNT(*) AS n FROM items WHERE finished_at >= ?').get(now - windowMs) as { n: number };
     const tallies = this.#statement(
@@ -156,7 +209,7 @@ class SqliteLedger implements LedgerStore {
       // rows rejected for one reason are one tally, not a hundred thousand.
       `SELECT error_class AS errorClass, COUNT(*) AS count, MIN(last_error) AS example,
          CASE WHEN substr(last_error, 1, length(origin) + 2) = origin || ': ' THEN substr(last_error, length(origin) + 3) ELSE last_error END AS message
-       FROM items WHERE state = 'failed' GROUP BY error_class, message ORDER BY count DESC LIMIT ${ERROR_TALLY_LIMIT}`,
+       FROM items WHERE state = ${FAILED} GROUP BY error_class, message ORDER BY count DESC LIMIT ${ERROR_TALLY_LIMIT}`,
     ).all() as unknown as ErrorTally[];
     return {
       counts,
@@ -208,8 +261,8 @@ class SqliteLedger implements LedgerStore {
     // started_at is cleared so the retried item gets a whole new time budget.
     return Number(
       this.#statement(
-        `UPDATE items SET state = 'pending', attempts = 0, not_before = 0, started_at = NULL, finished_at = NULL, updated_at = ?
-         WHERE state = 'failed' AND COALESCE(error_class, '') <> 'rejected'`,
+        `UPDATE items SET state = ${PENDING}, attempts = 0, not_before = 0, started_at = NULL, finished_at = NULL, updated_at = ?
+         WHERE state = ${FAILED} AND COALESCE(error_class, '') <> '${REJECTED}'`,
       ).run(Date.now()).changes,
     );
   }
@@ -217,13 +270,9 @@ class SqliteLedger implements LedgerStore {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
-
 }
 
 /** A LIKE pattern that matches `text` literally. */
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
-
-const STATES: readonly ItemState[] = ['pending', 'submitted', 'fetched', 'hashed', 'signed', 'uploading', 'uploaded', 'described', 'registered', 'placed', 'done', 'skipped', 'failed'];
-

@@ -6,6 +6,8 @@
 
 import got, { type Got } from 'got';
 import { AuthError, PermanentError, RetryableError } from '../../core/errors.ts';
+import { observeRequest } from '../../metrics/observeRequest.ts';
+import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
 import { errorForStatus, errorForTransport, looksTransient } from '../httpErrors.ts';
 import { UNLIMITED, type RequestBudget } from '../requestBudget.ts';
 
@@ -18,6 +20,8 @@ export interface CincopaClientOptions {
   scrub(text: string): string;
   /** Shared by every call of the run (and, on a shared ledger, of the fleet). */
   budget?: RequestBudget;
+  /** Every call is reported as `cincopa` / its API method / its HTTP status. */
+  metrics?: TargetMetrics;
 }
 
 /**
@@ -39,11 +43,13 @@ export class CincopaClient {
   readonly #token: string;
   readonly #scrub: (text: string) => string;
   readonly #budget: RequestBudget;
+  readonly #metrics: TargetMetrics;
 
   constructor(options: CincopaClientOptions) {
     this.#token = options.apiToken;
     this.#scrub = options.scrub;
     this.#budget = options.budget ?? UNLIMITED;
+    this.#metrics = options.metrics ?? NO_TARGET_METRICS;
     this.#base = options.apiUrl.replace(/\/+$/, '');
     // Built once: each call only adds its URL and signal.
     this.#http = got.extend({
@@ -66,7 +72,7 @@ export class CincopaClient {
     await this.#budget.take(signal);
     let response;
     try {
-      response = await this.#http.get(url, { signal });
+      response = await observeRequest(this.#metrics, { target: 'cincopa', method, signal }, () => this.#http.get(url, { signal }));
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorForTransport(error, `cincopa ${method}`, this.#scrub);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
+import type { TargetMetrics } from '../../metrics/types.ts';
 import type { Bandwidth } from '../bandwidth.ts';
 import type { CincopaClient } from './client.ts';
 import type { PollSchedule } from './pollSchedule.ts';
@@ -34,12 +35,14 @@ export class CincopaRun {
   readonly settings: CincopaSettings;
   readonly log: Logger;
   readonly scrub: (text: string) => string;
+  readonly metrics: TargetMetrics;
 
-  constructor(client: CincopaClient, settings: CincopaSettings, log: Logger, scrub: (text: string) => string) {
+  constructor(client: CincopaClient, settings: CincopaSettings, log: Logger, scrub: (text: string) => string, metrics: TargetMetrics) {
     this.client = client;
     this.settings = settings;
     this.log = log;
     this.scrub = scrub;
+    this.metrics = metrics;
   }
 
   referenceId(item: ItemRecord): string {

@@ -53,6 +53,7 @@ export async function continueDirect(run: CincopaRun, budget: RequestBudget, ite
       signal: ctx.signal,
       budget,
       bandwidth: run.settings.bandwidth ?? UNCAPPED,
+      metrics: run.metrics,
       scrub: run.scrub,
       onChunk: async (offset) => {
         remote = { ...remote, offset };

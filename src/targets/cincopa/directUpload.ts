@@ -13,6 +13,8 @@
 import { createReadStream } from 'node:fs';
 import got from 'got';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
+import { observeRequest } from '../../metrics/observeRequest.ts';
+import type { TargetMetrics } from '../../metrics/types.ts';
 import { errorForTransport, parseRetryAfter } from '../httpErrors.ts';
 import { throttled, UNCAPPED, type Bandwidth } from '../bandwidth.ts';
 import type { RequestBudget } from '../requestBudget.ts';
@@ -31,6 +33,8 @@ export interface ChunkUploadOptions {
   budget: RequestBudget;
   /** The run's bandwidth cap: chunk bodies go out at its pace. */
   bandwidth: Bandwidth;
+  /** Chunks are reported as `cincopa` / `upload`; acknowledged ones as bytes sent. */
+  metrics: TargetMetrics;
   scrub(text: string): string;
   /** Persist progress after every acknowledged chunk. */
   onChunk(offset: number): Promise<void>;
@@ -69,7 +73,7 @@ async function postChunk(options: ChunkUploadOptions, start: number, end: number
   await options.budget.take(options.signal);
   let response;
   try {
-    response = await got.post(options.uploadUrl, {
+    response = await observeRequest(options.metrics, { target: 'cincopa', method: 'upload', signal: options.signal }, () => got.post(options.uploadUrl, {
       body: end > start ? capped(createReadStream(options.file, { start, end: end - 1 }), options) : '',
       headers: {
         'content-type': 'multipart/form-data',
@@ -83,7 +87,7 @@ async function postChunk(options: ChunkUploadOptions, start: number, end: number
       throwHttpErrors: false,
       responseType: 'text',
       signal: options.signal,
-    });
+    }));
   } catch (error) {
     if (options.signal.aborted) throw error;
     throw errorForTransport(error, `cincopa upload chunk ${start}-${end}`, options.scrub);
@@ -97,6 +101,7 @@ async function postChunk(options: ChunkUploadOptions, start: number, end: number
   if (response.statusCode >= 300 || /error/i.test(text)) {
     throw new UploadUrlRejected(options.scrub(`${where}: refused (HTTP ${response.statusCode}): ${text.slice(0, 200)}`), response.statusCode);
   }
+  options.metrics.bytesSent('cincopa', end - start);
   return text;
 }
 

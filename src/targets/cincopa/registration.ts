@@ -105,6 +105,7 @@ export const cincopaRegistration = defineTarget({
       bandwidth: deps.bandwidth ?? bandwidth(deps.runner.maxBytesPerSecond),
       secrets: deps.secrets,
       log: deps.log.child({ target: 'cincopa' }),
+      metrics: deps.metrics,
     });
   },
   remoteId: (remote) => remote.rid ?? null,

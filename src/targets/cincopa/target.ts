@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AuthError, PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
 import type { SecretRegistry } from '../../log/redact.ts';
+import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
 import { UNLIMITED, type RequestBudget } from '../requestBudget.ts';
 import type { BatchMember, BatchOutcome, RunHooks, StepContext, StepResult, Target } from '../types.ts';
 import { CincopaClient } from './client.ts';
@@ -35,6 +36,8 @@ export interface CincopaTargetOptions extends CincopaSettings {
   webhook?: WebhookSettings;
   secrets: SecretRegistry;
   log: Logger;
+  /** Requests and upload bytes are reported here (default: not at all). */
+  metrics?: TargetMetrics;
 }
 
 /** What the Cincopa target can do (its registration declares the same object). */
@@ -63,10 +66,11 @@ class CincopaTarget implements Target {
     this.#options = options;
     this.#budget = options.budget ?? UNLIMITED;
     const scrub = (text: string): string => options.secrets.scrub(text);
-    const client = new CincopaClient({ apiUrl: options.apiUrl, apiToken: options.apiToken, requestTimeoutMs: options.requestTimeoutMs, scrub, budget: this.#budget });
+    const metrics = options.metrics ?? NO_TARGET_METRICS;
+    const client = new CincopaClient({ apiUrl: options.apiUrl, apiToken: options.apiToken, requestTimeoutMs: options.requestTimeoutMs, scrub, budget: this.#budget, metrics });
     // With webhooks, deliveries end the waits; polls are a slow fallback for lost deliveries.
     const settings = options.webhook ? { ...options, poll: WEBHOOK_FALLBACK_POLL } : options;
-    this.#run = new CincopaRun(client, settings, options.log, scrub);
+    this.#run = new CincopaRun(client, settings, options.log, scrub, metrics);
     this.batching = { maxItems: { described: options.galleryBatchSize }, lingerMs: 200 };
   }
 

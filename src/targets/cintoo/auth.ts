@@ -20,6 +20,8 @@ import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { AuthError, RetryableError, UsageError } from '../../core/errors.ts';
 import type { SecretRegistry } from '../../log/redact.ts';
+import { observeRequest } from '../../metrics/observeRequest.ts';
+import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
 import { errorForStatus, errorForTransport } from '../httpErrors.ts';
 import type { RequestBudget } from '../requestBudget.ts';
 import type { StoredTokens, TokenVault } from './tokenVault.ts';
@@ -141,12 +143,18 @@ export class CintooSession implements AccessTokens {
 }
 
 /** POST /oauth/token with a refresh token, classified: refused → AuthError; passing trouble → retryable. */
-export function tokenRefresher(http: Got, baseUrl: string, budget: RequestBudget, scrub: (text: string) => string): (refreshToken: string, signal?: AbortSignal) => Promise<TokenAnswer> {
+export function tokenRefresher(
+  http: Got,
+  baseUrl: string,
+  budget: RequestBudget,
+  scrub: (text: string) => string,
+  metrics: TargetMetrics = NO_TARGET_METRICS,
+): (refreshToken: string, signal?: AbortSignal) => Promise<TokenAnswer> {
   return async (refreshToken, signal) => {
     await budget.take(signal);
     let response;
     try {
-      response = await http.post(`${baseUrl}/oauth/token`, { form: { grant_type: 'refresh_token', refresh_token: refreshToken }, signal });
+      response = await observeRequest(metrics, { target: 'cintoo', method: 'POST /oauth/token', signal }, () => http.post(`${baseUrl}/oauth/token`, { form: { grant_type: 'refresh_token', refresh_token: refreshToken }, signal }));
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorForTransport(error, 'cintoo token refresh', scrub);
@@ -167,6 +175,7 @@ export function tokenRefresher(http: Got, baseUrl: string, budget: RequestBudget
       // The pair may have been issued (the old refresh token spent) but cannot be read: nothing to store.
       throw new AuthError('cintoo:refresh:shape', 'Cintoo answered the token refresh without an access_token, refresh_token and expires_in');
     }
+    metrics.tokenRefresh('cintoo');
     return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresInSec: expiresIn, ...(body.user_id === undefined ? {} : { userId: String(body.user_id) }) };
   };
 }

@@ -29,7 +29,7 @@ export async function uploadBlocks(run: CintooRun, item: ItemRecord, remote: Cin
   const blockSize = remote.blockSize!;
   const count = blockCount(size, blockSize);
   const acked = BlockSet.parse(remote.blocks);
-  const transfer: TransferOptions = { stallMs: run.settings.stallTimeoutMs, signal: ctx.signal, bandwidth: run.bandwidth, scrub: run.scrub };
+  const transfer: TransferOptions = { stallMs: run.settings.stallTimeoutMs, signal: ctx.signal, bandwidth: run.bandwidth, metrics: run.metrics, scrub: run.scrub };
   const sizeOf = (index: number): number => Math.min(blockSize, size - index * blockSize);
   const ackedBytes = (): number => {
     let bytes = 0;
@@ -100,6 +100,7 @@ async function sendBlock(run: CintooRun, file: FileHandle, url: string, index: n
       try {
         const answer = await storageRequest('PUT', `${url}&comp=block&blockid=${encodeURIComponent(blockId(index))}`, { 'content-md5': md5 }, data, length, transfer);
         classify(answer, `Put Block ${index}`, run.scrub);
+        run.metrics.bytesSent('cintoo', length);
         return;
       } catch (error) {
         if (transfer.signal.aborted || error instanceof StorageUrlRefused || error instanceof RateLimitedError || !(error instanceof RetryableError) || attempt >= BLOCK_TRIES) throw error;

@@ -7,6 +7,8 @@
 
 import got, { type Got } from 'got';
 import { AuthError, PermanentError, RetryableError } from '../../core/errors.ts';
+import { observeRequest } from '../../metrics/observeRequest.ts';
+import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
 import { errorForStatus, errorForTransport } from '../httpErrors.ts';
 import { UNLIMITED, type RequestBudget } from '../requestBudget.ts';
 import type { AccessTokens } from './auth.ts';
@@ -30,6 +32,8 @@ export interface CintooApiOptions {
   requestTimeoutMs: number;
   tokens: AccessTokens;
   budget?: RequestBudget;
+  /** Every API call is reported here as `cintoo` / its route (`POST bulk-files`, ...). */
+  metrics?: TargetMetrics;
   scrub(text: string): string;
 }
 
@@ -56,8 +60,10 @@ export class CintooApi {
   readonly #tokens: AccessTokens;
   readonly #budget: RequestBudget;
   readonly #scrub: (text: string) => string;
+  readonly #metrics: TargetMetrics;
 
   constructor(options: CintooApiOptions, http: Got = cintooHttp(options.requestTimeoutMs)) {
+    this.#metrics = options.metrics ?? NO_TARGET_METRICS;
     this.#http = http;
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.#tokens = options.tokens;
@@ -87,13 +93,15 @@ export class CintooApi {
   async #send(method: string, path: string, token: string, options: CallOptions, what: string): Promise<{ statusCode: number; body: string; headers: Record<string, string | string[] | undefined> }> {
     await this.#budget.take(options.signal);
     try {
-      const response = await this.#http(`${this.#base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}` },
-        ...(options.json === undefined ? {} : { json: options.json }),
-        ...(options.searchParams ? { searchParams: options.searchParams } : {}),
-        signal: options.signal,
-      });
+      const response = await observeRequest(this.#metrics, { target: 'cintoo', method: routeOf(method, path), signal: options.signal }, () =>
+        this.#http(`${this.#base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}` },
+          ...(options.json === undefined ? {} : { json: options.json }),
+          ...(options.searchParams ? { searchParams: options.searchParams } : {}),
+          signal: options.signal,
+        }),
+      );
       return { statusCode: response.statusCode, body: String(response.body), headers: response.headers };
     } catch (error) {
       if (options.signal?.aborted) throw error;
@@ -134,6 +142,18 @@ function problemOf(text: string): { title?: string; detail?: string; errorCode?:
   } catch {
     return { detail: text.slice(0, 200), errorValues: {} };
   }
+}
+
+/** A call's fixed name for metrics (never its ids): `GET workzones`, `PUT bulk-files`, ... */
+export function routeOf(method: string, path: string): string {
+  const bare = path.replace(/\?.*$/, '').replace(/\/+$/, '');
+  const last = bare.split('/').pop() ?? '';
+  if (bare === '/api/isLogged') return `${method} isLogged`;
+  if (bare === '/api/2/values/formats') return `${method} formats`;
+  if (['bulk-files', 'workzones', 'files', 'projects', 'accounts'].includes(last)) return `${method} ${last}`;
+  if (/\/projects\/[^/]+$/.test(bare)) return `${method} project`;
+  if (/\/accounts\/[^/]+$/.test(bare)) return `${method} account`;
+  return `${method} other`;
 }
 
 /** `urn:cintoo:<kind>:<id>` or a raw id → the raw id, for comparing references given either way. */

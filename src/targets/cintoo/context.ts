@@ -6,6 +6,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { PermanentError } from '../../core/errors.ts';
 import type { ItemRecord } from '../../ledger/types.ts';
+import type { TargetMetrics } from '../../metrics/types.ts';
 import type { Bandwidth } from '../bandwidth.ts';
 import { BlockPool } from './blockPool.ts';
 import type { CintooApi } from './client.ts';
@@ -37,11 +38,13 @@ export class CintooRun {
   readonly pool: BlockPool;
   /** Hashing reads whole files: it has its own concurrency, apart from the run's upload slots. */
   readonly hashing: PQueue;
+  readonly metrics: TargetMetrics;
   readonly log: Logger;
   readonly scrub: (text: string) => string;
   #formats: FormatCatalog | undefined;
 
-  constructor(options: { api: CintooApi; destination: Destination; settings: CintooSettings; bandwidth: Bandwidth; log: Logger; scrub(text: string): string }) {
+  constructor(options: { api: CintooApi; destination: Destination; settings: CintooSettings; bandwidth: Bandwidth; metrics: TargetMetrics; log: Logger; scrub(text: string): string }) {
+    this.metrics = options.metrics;
     this.api = options.api;
     this.destination = options.destination;
     this.settings = options.settings;

@@ -109,11 +109,11 @@ export const cintooRegistration = defineTarget({
     const session = new CintooSession({
       vault: new FileTokenVault(path.resolve(deps.configBaseDir, section.tokenFile)),
       first: { value: first, source },
-      refresh: tokenRefresher(http, baseUrl, budget, scrub),
+      refresh: tokenRefresher(http, baseUrl, budget, scrub, deps.metrics),
       secrets: deps.secrets,
       log,
     });
-    const api = new CintooApi({ baseUrl, requestTimeoutMs: section.requestTimeoutMs, tokens: session, budget, scrub }, http);
+    const api = new CintooApi({ baseUrl, requestTimeoutMs: section.requestTimeoutMs, tokens: session, budget, metrics: deps.metrics, scrub }, http);
     const destination = new Destination(api, spec, deps.job.file, log);
     const run = new CintooRun({
       api,
@@ -129,6 +129,7 @@ export const cintooRegistration = defineTarget({
         resignMarginMs: section.resignMarginMs,
       },
       bandwidth: deps.bandwidth ?? bandwidth(deps.runner.maxBytesPerSecond),
+      metrics: deps.metrics,
       log,
       scrub,
     });

@@ -13,6 +13,7 @@ import { open } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
+import type { TargetMetrics } from '../../metrics/types.ts';
 import { type Bandwidth } from '../bandwidth.ts';
 import { errorForTransport, parseRetryAfter } from '../httpErrors.ts';
 
@@ -40,6 +41,8 @@ export interface TransferOptions {
   stallMs: number;
   signal: AbortSignal;
   bandwidth: Bandwidth;
+  /** Each request is reported as `cintoo` / `PUT blob`, `PUT blob block`, `PUT blob blocklist` or `GET blob blocklist`. */
+  metrics: TargetMetrics;
   scrub(text: string): string;
 }
 
@@ -65,11 +68,15 @@ export function storageRequest(method: 'GET' | 'PUT', url: string, headers: Reco
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const what = `storage ${method} ${describe(target)}`;
+  const started = performance.now();
+  const comp = target.searchParams.get('comp');
+  const metric = `${method} blob${comp ? ` ${comp}` : ''}`;
   return new Promise<StorageAnswer>((resolve, reject) => {
     let settled = false;
     const finish = (error: unknown, answer?: StorageAnswer): void => {
       if (settled) return;
       settled = true;
+      options.metrics.request('cintoo', metric, answer ? answer.status : options.signal.aborted ? 'aborted' : 'network', (performance.now() - started) / 1000);
       options.signal.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve(answer!);

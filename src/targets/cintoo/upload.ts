@@ -34,9 +34,10 @@ export async function uploadSigned(run: CintooRun, item: ItemRecord, ctx: StepCo
     { 'x-ms-blob-type': 'BlockBlob', 'content-md5': md5Base64(remote.md5!), 'cache-control': CACHE_CONTROL },
     { file: item.source, start: 0, length: facts.size },
     facts.size,
-    { stallMs: run.settings.stallTimeoutMs, signal: ctx.signal, bandwidth: run.bandwidth, scrub: run.scrub },
+    { stallMs: run.settings.stallTimeoutMs, signal: ctx.signal, bandwidth: run.bandwidth, metrics: run.metrics, scrub: run.scrub },
   );
   classify(answer, 'Put Blob', run.scrub);
+  run.metrics.bytesSent('cintoo', facts.size);
   return { state: 'uploaded', remote: { urlRefusals: 0 }, bytes: facts.size };
 }
 

@@ -1,13 +1,15 @@
 // ferry's Cincopa client classifies every answer at the edge: refused credentials as HTTP 403
 // or as 200 + success:false with an auth message are AuthError (the run stops with exit 3);
 // 429 with Retry-After in seconds or as an HTTP date is RateLimitedError with the right wait;
-// an over-long request is refused before it is sent; the request budget spaces calls out.
+// an over-long request is refused before it is sent; the request budget spaces calls out; every
+// call is reported to the run's metrics by API method and outcome.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../../src/core/errors.ts';
 import { CincopaClient } from '../../../src/targets/cincopa/client.ts';
+import type { RequestStatus, TargetMetrics } from '../../../src/metrics/types.ts';
 import { requestBudget } from '../../../src/targets/requestBudget.ts';
 
 type Answer = { status: number; body: string; headers?: Record<string, string> };
@@ -88,5 +90,25 @@ describe('Cincopa client', () => {
     const started = performance.now();
     await Promise.all(Array.from({ length: 11 }, () => limited.call('ping')));
     expect(performance.now() - started).toBeGreaterThanOrEqual(480);
+  });
+
+  it('reports every call to the metrics: target, API method, HTTP status or "network", and its duration', async () => {
+    const seenCalls: [string, string, RequestStatus, number][] = [];
+    const metrics: TargetMetrics = { request: (...call) => void seenCalls.push(call), bytesSent: () => undefined, tokenRefresh: () => undefined };
+    next = { status: 200, body: '{"success":true}' };
+    await client({ metrics }).call('ping');
+    next = { status: 429, body: '{}', headers: { 'retry-after': '1' } };
+    await client({ metrics }).call('asset.list').catch(() => undefined);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v2`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await client({ metrics, apiUrl: deadUrl }).call('gallery.add_item').catch(() => undefined);
+    expect(seenCalls.map(([target, method, status]) => [target, method, status])).toEqual([
+      ['cincopa', 'ping', 200],
+      ['cincopa', 'asset.list', 429],
+      ['cincopa', 'gallery.add_item', 'network'],
+    ]);
+    for (const [, , , seconds] of seenCalls) expect(seconds).toBeGreaterThanOrEqual(0);
   });
 });
