@@ -54,7 +54,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
   }
 
   let findings: string[] = [];
-  let itemProblems = 0;
+  let itemProblems: number | undefined;
   let sources: ValidateSummary['sources'] = { checked: false, probed: 0, unreachable: 0, problems: [] };
   if (prober && target) {
     findings = await retryTransient(() => target.check(AbortSignal.timeout(60_000)), { ...prepareRetry(ctx), what: `checking the ${target.type} credentials and destination` });
@@ -67,7 +67,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
     await prober.done();
     sources = { checked: true, probed: prober.probed, unreachable: prober.problems.length, problems: prober.problems.slice(0, MAX_LISTED) };
   }
-  const valid = counts.rejected === 0 && counts.conflicts === 0 && sources.unreachable === 0 && itemProblems === 0;
+  const valid = counts.rejected === 0 && counts.conflicts === 0 && sources.unreachable === 0 && !itemProblems;
   return {
     command: 'validate',
     job: ctx.job.name,
@@ -76,7 +76,7 @@ export async function validateJob(ctx: JobContext, options: ValidateOptions): Pr
     valid,
     offline: options.offline,
     config: ctx.config.file ?? null,
-    target: { type: ctx.job.job.target.type, checked: target !== undefined, findings, itemProblems },
+    target: { type: ctx.job.job.target.type, checked: target !== undefined, findings, ...(itemProblems === undefined ? {} : { itemProblems }) },
     credentials,
     manifest: {
       description: manifest.description,

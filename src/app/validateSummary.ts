@@ -14,10 +14,10 @@ export interface ValidateSummary extends CommandSummary {
   config: string | null;
   /**
    * `checked`: the credentials and destination were checked at the platform; `findings` as the
-   * target words them; `itemProblems`: rows the platform would refuse (e.g. a file format it does
-   * not take), which make the job invalid too.
+   * target words them; `itemProblems`, from a target that checks rows at the platform: rows it
+   * would refuse (e.g. a file format it does not take), which make the job invalid too.
    */
-  target: { type: string; checked: boolean; findings: string[]; itemProblems: number };
+  target: { type: string; checked: boolean; findings: string[]; itemProblems?: number };
   /** Offline only: the credentials a run will need, and whether they are set (never their values). */
   credentials: { label: string; env: string; set: boolean }[];
   manifest: {
