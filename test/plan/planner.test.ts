@@ -32,7 +32,7 @@ describe('planning through the reader thread', () => {
       batchSize: 7, // many batches, more than the reader may send ahead
       onDuplicate: (key, origin) => duplicates.push([key, origin]),
     });
-    expect(counts).toEqual({ added: 250, changed: 0, unchanged: 0, duplicates: 1, conflicts: 2, rejected: 1 });
+    expect(counts).toEqual({ added: 250, changed: 0, unchanged: 0, duplicates: 1, conflicts: 2, rejected: 1, withdrawn: 0, returned: 0 });
     // Both repeats name another URL than the row that stands: each is named.
     expect(duplicates).toEqual([
       ['k7', `${manifest}:122`],

@@ -133,10 +133,10 @@ describe('review: what the reader thread carries into the ledger', () => {
     const store = openSqliteLedger(path.join(dir, 'job.sqlite'));
     await store.migrate();
     const spec = { type: 'csv' as const, path: manifest, columns: { key: 'id', source: 'url', title: 'title', note: 'note' } };
-    expect(await planManifest(store, spec, { policy: 'reupload', batchSize: 100 })).toEqual({ added: rows.length, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0 });
+    expect(await planManifest(store, spec, { policy: 'reupload', batchSize: 100 })).toEqual({ added: rows.length, changed: 0, unchanged: 0, duplicates: 0, conflicts: 0, rejected: 0, withdrawn: 0, returned: 0 });
     for (const [key, , title, note] of rows) expect((await store.get(key!))!.fields).toEqual({ title, note });
     expect((await store.get('multi-line'))!.fields.note).toBe('a\r\nb');
-    expect(await planManifest(store, spec, { policy: 'reupload', batchSize: 100 })).toEqual({ added: 0, changed: 0, unchanged: rows.length, duplicates: 0, conflicts: 0, rejected: 0 });
+    expect(await planManifest(store, spec, { policy: 'reupload', batchSize: 100 })).toEqual({ added: 0, changed: 0, unchanged: rows.length, duplicates: 0, conflicts: 0, rejected: 0, withdrawn: 0, returned: 0 });
     await store.close();
   });
 });
