@@ -32,8 +32,10 @@ export type DestinationEntry =
   | {
       /** Carries one of the job's labels (a Cincopa reference id, a Cintoo work zone + file name). */
       kind: 'labelled';
+      /** What ties it to an item: the item key (Cincopa's reference id), or what `Verifier.keyOf` gives (Cintoo: work zone + name). */
       key: string;
-      revision: number;
+      /** The item revision it was made for, when the label says (else null). */
+      revision: number | null;
       remoteId: string;
       size: number | null;
       title: string | null;
@@ -59,10 +61,21 @@ export interface Verifier {
   members?(signal: AbortSignal): AsyncIterable<string>;
   /** The name an unlabelled twin of this item would have (its source's file name). */
   nameOf(item: ItemRecord): string;
+  /** The entry key this item's object would carry (default: the item key); null when it cannot be known yet. */
+  keyOf?(item: ItemRecord): string | null;
+  /** Whether an entry is the item's current version (default: same revision); other versions are what a changed item was before. */
+  sameVersion?(item: ItemRecord, entry: { revision: number | null; size: number | null }): boolean;
+  /**
+   * Whether an object whose key no ledger item has belongs to the job anyway (Cincopa: it carries
+   * the job's label) — or is simply someone else's (Cintoo: any file of the work zone).
+   */
+  readonly ownsUnknownKeys: boolean;
+  /** Why objects cannot be deleted, when the platform offers no way (then `remove` is absent). */
+  readonly cannotRemove?: string;
   /** The ledger state and remote ids an item continues from once it adopts this object. */
   adopt(entry: Extract<DestinationEntry, { kind: 'labelled' }>): { state: ItemState; remote: RemoteState };
-  /** Delete an object for good (an extra copy). */
-  remove(remoteId: string, signal: AbortSignal): Promise<void>;
+  /** Delete an object for good (an extra copy); absent when the platform cannot (see `cannotRemove`). */
+  remove?(remoteId: string, signal: AbortSignal): Promise<void>;
   /** Make this object a member of the container exactly once. */
   fixMembership?(remoteId: string, signal: AbortSignal): Promise<void>;
 }

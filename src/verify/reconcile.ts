@@ -90,6 +90,7 @@ export class Reconciler {
         await this.#adopt(finding.key, repair.remoteId);
         return;
       case 'delete-extras': {
+        if (!this.#verifier.remove) throw new Error(this.#verifier.cannotRemove ?? 'this platform offers no way to delete an object');
         for (const remoteId of repair.remove) await this.#verifier.remove(remoteId, signal);
         const item = await this.#store.get(finding.key);
         if (item && item.state !== 'done' && item.state !== 'skipped') await this.#adopt(finding.key, repair.keep);

@@ -10,7 +10,7 @@ import type { DestinationEntry } from '../targets/types.ts';
 
 export interface SeenObject {
   key: string;
-  revision: number;
+  revision: number | null;
   remoteId: string;
   size: number | null;
   title: string | null;
@@ -31,7 +31,7 @@ export class Scratch {
 
   constructor() {
     this.#db.exec(`PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-      CREATE TABLE seen (key TEXT NOT NULL, revision INTEGER NOT NULL, remote_id TEXT NOT NULL, size INTEGER, title TEXT, created_at INTEGER, matched INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE seen (key TEXT NOT NULL, revision INTEGER, remote_id TEXT NOT NULL, size INTEGER, title TEXT, created_at INTEGER, matched INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX seen_key ON seen (key);
       CREATE TABLE unlabelled (name TEXT NOT NULL, remote_id TEXT NOT NULL, size INTEGER);
       CREATE TABLE members (remote_id TEXT PRIMARY KEY, count INTEGER NOT NULL);

@@ -68,9 +68,11 @@ export async function verifyJob(store: LedgerStore, verifier: Verifier, options:
     for await (const item of store.iterate()) {
       itemsInLedger++;
       scratch.addName(verifier.nameOf(item));
-      for (const finding of compareItem(item, scratch.take(item.key), options.remoteIdOf(item), verifier.members ? scratch : undefined)) await report(finding);
+      const key = verifier.keyOf ? verifier.keyOf(item) : item.key;
+      if (key === null) continue;
+      for (const finding of compareItem(item, scratch.take(key), options.remoteIdOf(item), verifier, verifier.members ? scratch : undefined)) await report(finding);
     }
-    for (const object of scratch.unmatched()) {
+    for (const object of verifier.ownsUnknownKeys ? scratch.unmatched() : []) {
       await report({ kind: 'unrecorded', key: object.key, remoteIds: [object.remoteId], detail: 'carries a reference of this job, but the ledger has no such item (a row removed from the manifest?)', repair: { action: 'none', why: 'the job no longer plans this key; delete it by hand if unwanted' } });
     }
     for (const twin of scratch.unlabelledTwins()) {
@@ -88,9 +90,10 @@ export async function verifyJob(store: LedgerStore, verifier: Verifier, options:
   return { job: options.job, itemsInLedger, objectsSeen, findings: counts, clean: FINDING_KINDS.every((kind) => counts[kind] === 0) };
 }
 
-function compareItem(item: ItemRecord, seen: SeenObject[], known: string | null, members: Scratch | undefined): Finding[] {
-  // Objects of earlier revisions are what a changed item was before it was uploaded again: expected.
-  const current = seen.filter((object) => object.revision === item.revision);
+function compareItem(item: ItemRecord, seen: SeenObject[], known: string | null, verifier: Verifier, members: Scratch | undefined): Finding[] {
+  // Objects of other versions are what a changed item was before it was uploaded again: expected.
+  const sameVersion = verifier.sameVersion ?? ((_item: ItemRecord, entry: { revision: number | null }) => entry.revision === item.revision);
+  const current = seen.filter((object) => sameVersion(item, object));
   const finished = item.state === 'done' || item.state === 'skipped';
   if (!finished) {
     if (current.length === 0) return [];
@@ -98,12 +101,12 @@ function compareItem(item: ItemRecord, seen: SeenObject[], known: string | null,
     if (current.length === 1) {
       return [{ kind: 'unrecorded', key: item.key, remoteIds: [current[0]!.remoteId], detail: `the platform has it; the ledger says ${item.state}`, repair: { action: 'adopt', remoteId: current[0]!.remoteId, why: 'record it and continue from the next step' } }];
     }
-    return [duplicate(item, current, known)];
+    return [duplicate(item, current, known, verifier)];
   }
   if (current.length === 0) {
     return [{ kind: 'missing', key: item.key, remoteIds: known ? [known] : [], detail: `the ledger says ${item.state}${known ? ` as ${known}` : ''}, the platform has nothing for it`, repair: { action: 'requeue', state: 'pending', why: 'upload it again' } }];
   }
-  if (current.length > 1) return [duplicate(item, current, known)];
+  if (current.length > 1) return [duplicate(item, current, known, verifier)];
   const object = current[0]!;
   if (known !== object.remoteId) {
     return [{ kind: 'unrecorded', key: item.key, remoteIds: [object.remoteId, ...(known ? [known] : [])], detail: `the platform holds ${object.remoteId}; the ledger knows ${known ?? 'no id'}`, repair: { action: 'adopt', remoteId: object.remoteId, why: 'record the object the platform holds' } }];
@@ -127,7 +130,7 @@ function compareItem(item: ItemRecord, seen: SeenObject[], known: string | null,
 }
 
 /** Several objects for one item: keep the one the ledger knows, else the oldest. */
-function duplicate(item: ItemRecord, copies: SeenObject[], known: string | null): Finding {
+function duplicate(item: ItemRecord, copies: SeenObject[], known: string | null, verifier: Verifier): Finding {
   const keep = copies.find((copy) => copy.remoteId === known) ?? [...copies].sort((a, b) => (a.createdAt ?? Infinity) - (b.createdAt ?? Infinity))[0]!;
   const remove = copies.filter((copy) => copy !== keep).map((copy) => copy.remoteId);
   return {
@@ -135,6 +138,8 @@ function duplicate(item: ItemRecord, copies: SeenObject[], known: string | null)
     key: item.key,
     remoteIds: [keep.remoteId, ...remove],
     detail: `${copies.length} objects for one item; ${keep.remoteId === known ? 'the ledger knows' : 'the oldest is'} ${keep.remoteId}`,
-    repair: { action: 'delete-extras', keep: keep.remoteId, remove, why: 'with --delete-duplicates: delete the extra copies' },
+    repair: verifier.remove
+      ? { action: 'delete-extras', keep: keep.remoteId, remove, why: 'with --delete-duplicates: delete the extra copies' }
+      : { action: 'none', why: `${verifier.cannotRemove ?? 'ferry cannot delete objects here'}: delete ${remove.join(', ')} by hand` },
   };
 }

@@ -13,6 +13,8 @@ import { galleryMembers, pages, type AssetSummary } from './lookup.ts';
 import { keyOfReferenceId } from './referenceId.ts';
 
 export class CincopaVerifier implements Verifier {
+  /** An asset labelled with the job's reference id belongs to the job even when the ledger lost its key. */
+  readonly ownsUnknownKeys = true;
   readonly #client: CincopaClient;
   readonly #jobName: string;
   readonly #fid: string | undefined;

@@ -105,6 +105,14 @@ export class Destination {
     return slash > 0 ? key.slice(0, slash) : undefined;
   }
 
+  /** The work zone (URN) an item goes to when that is known without creating anything (a folder's zone may not exist yet). */
+  zoneIfKnown(key: string): string | undefined {
+    const folder = this.folderOf(key);
+    if (folder === undefined) return this.#base?.id;
+    const target = this.#folderTargets.get(folder);
+    return target && 'zone' in target ? target.zone.id : undefined;
+  }
+
   /** The work zone (URN) an item goes to; creates a folder's work zone the first time one is needed. */
   async zoneFor(key: string, signal: AbortSignal): Promise<string> {
     const base = this.#base;

@@ -23,9 +23,10 @@ import { registerBatch } from './register.ts';
 import { signBatch } from './sign.ts';
 import { StorageUrlRefused } from './storage.ts';
 import { continueBlocks, uploadSigned } from './upload.ts';
+import { CintooVerifier } from './verifier.ts';
 
 /** What the Cintoo target can do (its registration declares the same object). */
-export const CINTOO_CAPABILITIES: TargetCapabilities = { resumableUpload: true, idempotencyLookup: true, batchSteps: true, verify: false };
+export const CINTOO_CAPABILITIES: TargetCapabilities = { resumableUpload: true, idempotencyLookup: true, batchSteps: true, verify: true };
 
 /** Signed URLs storage may refuse in a row before the refusal counts as a failed attempt. */
 const MAX_URL_REFUSALS = 3;
@@ -52,6 +53,13 @@ class CintooTarget implements Target {
     await isLogged(this.#run.api, signal);
     await this.#run.destination.resolve(signal, true);
     this.#run.formats = await FormatCatalog.load(this.#run.api, signal);
+  }
+
+  /** Read-only: the destination is resolved without creating any work zone. */
+  async openVerifier(signal: AbortSignal): Promise<CintooVerifier> {
+    await isLogged(this.#run.api, signal);
+    await this.#run.destination.resolve(signal, false);
+    return new CintooVerifier(this.#run);
   }
 
   async check(signal: AbortSignal): Promise<string[]> {
