@@ -33,7 +33,8 @@ describe('rotating tokens under SIGKILL', () => {
     const seeded = useSeed();
     const files: Record<string, Buffer> = {};
     for (let index = 0; index < 80; index++) files[`scans/scan-${String(index).padStart(2, '0')}.las`] = seededFile(`k${index}`, 20_000 + index * 500);
-    for (let index = 0; index < 4; index++) files[`big/big-${index}.e57`] = seededFile(`kb${index}`, 1_200_000);
+    // ~19 MB at 250 kB/s: far more than the kill rounds can move, so no round finishes the job.
+    for (let index = 0; index < 4; index++) files[`big/big-${index}.e57`] = seededFile(`kb${index}`, 4_000_000);
     const tokenFile = sharedTokenFile();
     const lockFile = `${tokenFile}.lock`;
     const job = makeCintooJob({
@@ -67,6 +68,9 @@ describe('rotating tokens under SIGKILL', () => {
       const startState = tokenState();
       const startStorage = storage();
       let armedAt: number | undefined;
+      // A mode whose moment never comes (no refresh due in this round) still ends in a kill.
+      const lateAt = Date.now() + 5_000;
+      let late = false;
       const child = spawn(process.execPath, [FERRY_BIN, 'run', job.jobFile, '--config', job.configFile, '--log-level', 'warn'], { env: cleanEnv(), stdio: 'ignore' });
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
       // The moment the mode is after (seeded), then the kill — never while the token lock is held.
@@ -76,6 +80,10 @@ describe('rotating tokens under SIGKILL', () => {
           if (mode === 'after-refresh' && state && state.mtimeMs !== startState?.mtimeMs) armedAt = Date.now() + delayMs;
           if (mode === 'before-refresh' && state && state.mtimeMs !== startState?.mtimeMs) armedAt = state.expiresAt - (state.expiresAt - state.issuedAt) / 4 - delayMs;
           if (mode === 'progress' && storage() - startStorage >= moreStorage) armedAt = Date.now();
+          if (armedAt === undefined && Date.now() >= lateAt) {
+            armedAt = Date.now();
+            late = true;
+          }
         }
         if (armedAt !== undefined && Date.now() >= armedAt && !existsSync(lockFile)) child.kill('SIGKILL');
       }, 2);
@@ -93,7 +101,7 @@ describe('rotating tokens under SIGKILL', () => {
         const status = await runFerry(['status', job.jobFile, '--config', job.configFile, '--json']);
         const view = status.code === 0 ? (JSON.parse(status.stdout) as { finished: number; total: number }) : undefined;
         if (view && view.finished < view.total) midRun++;
-        moments.push(`${mode}${mode === 'progress' ? ` +${moreStorage}` : ` ${delayMs} ms`}: ${refreshes()} refreshes, ${view ? `${view.finished}/${view.total}` : 'no ledger yet'}`);
+        moments.push(`${late ? 'late ' : ''}${mode}${mode === 'progress' ? ` +${moreStorage}` : ` ${delayMs} ms`}: ${refreshes()} refreshes, ${view ? `${view.finished}/${view.total}` : 'no ledger yet'}`);
       } else {
         expect(outcome.code, `round ${round} ended by itself (seed ${seeded.seed})`).toBe(0);
         break;
