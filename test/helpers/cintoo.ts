@@ -2,7 +2,9 @@
 // of files for bulk-files, storage PUTs with the headers Cintoo asks for, and seeded bytes.
 
 import { createHash } from 'node:crypto';
-import type { Sandbox } from '../../src/sandbox/index.ts';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { cintooSettingsSchema } from '../../src/sandbox/cintoo/options.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 
 export type CintooHandle = NonNullable<Sandbox['cintoo']>;
 
@@ -103,4 +105,37 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** What a test file that talks to the Cintoo emulator directly holds, filled in before its tests. */
+export interface CintooLab {
+  sandbox: Sandbox;
+  cintoo: CintooHandle;
+  client: CintooClient;
+}
+
+/**
+ * One Cintoo-only sandbox for the calling test file: started before its tests, closed after. With
+ * `resetEachTest`, every test starts from the default settings with no faults left over, and a
+ * failing test prints the seed its bytes came from.
+ */
+export function useCintooLab(options: { resetEachTest?: { seed: number } } = {}): CintooLab {
+  const lab = {} as CintooLab;
+  beforeAll(async () => {
+    lab.sandbox = await startSandbox({ services: ['cintoo'] });
+    lab.cintoo = lab.sandbox.cintoo!;
+    lab.client = new CintooClient(lab.cintoo);
+  });
+  afterAll(async () => {
+    await lab.sandbox?.close();
+  });
+  const reset = options.resetEachTest;
+  if (reset) {
+    beforeEach((test) => {
+      Object.assign(lab.cintoo.settings, cintooSettingsSchema.parse({}));
+      lab.sandbox.faults.clear();
+      test.onTestFailed(() => console.error(`bytes seed: FERRY_TEST_SEED=${reset.seed}`));
+    });
+  }
+  return lab;
 }

@@ -6,41 +6,24 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { cintooSettingsSchema } from '../../src/sandbox/cintoo/options.ts';
-import { CintooClient, blockId, declare, md5Base64, putBlob, putBlock, putBlockList, seededBytes, waitFor, type CintooHandle } from '../helpers/cintoo.ts';
+import { startSandbox } from '../../src/sandbox/index.ts';
+import { describe, expect, it } from 'vitest';
+import { CintooClient, useCintooLab, blockId, declare, md5Base64, putBlob, putBlock, putBlockList, seededBytes, waitFor } from '../helpers/cintoo.ts';
 
 const SEED = Number(process.env.FERRY_TEST_SEED ?? 0xb10b);
 
-let sandbox: Sandbox;
-let cintoo: CintooHandle;
-let client: CintooClient;
+const lab = useCintooLab({ resetEachTest: { seed: SEED } });
 let counter = 0;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ services: ['cintoo'] });
-  cintoo = sandbox.cintoo!;
-  client = new CintooClient(cintoo);
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
-beforeEach((test) => {
-  Object.assign(cintoo.settings, cintooSettingsSchema.parse({}));
-  sandbox.faults.clear();
-  test.onTestFailed(() => console.error(`bytes seed: FERRY_TEST_SEED=${SEED}`));
-});
 
 async function signed(size: number, extension = 'las'): Promise<{ data: Buffer; url: string; blobName: string; name: string }> {
   counter++;
   const name = `storage-${counter}.${extension}`;
   const data = seededBytes(size, SEED + counter);
-  const answer = await client.sign([declare(name, data)]);
+  const answer = await lab.client.sign([declare(name, data)]);
   return { data, name, url: answer.files[0]!.url, blobName: answer.files[0]!.blobName };
 }
 
-const bytesOf = (blobName: string): number => sandbox.inventory().cintoo!.blobs.find((blob) => blob.blobName === blobName)!.bytesReceived;
+const bytesOf = (blobName: string): number => lab.sandbox.inventory().cintoo!.blobs.find((blob) => blob.blobName === blobName)!.bytesReceived;
 const getBlockList = (url: string): Promise<Response> => fetch(`${url}&comp=blocklist&blocklisttype=all`);
 
 describe('SAS permissions', () => {
@@ -52,7 +35,7 @@ describe('SAS permissions', () => {
   });
 
   it('lets Get Block List through with blobSasPermissions "rcw", uncommitted blocks included', async () => {
-    cintoo.settings.blobSasPermissions = 'rcw';
+    lab.cintoo.settings.blobSasPermissions = 'rcw';
     const { data, url } = await signed(20_000);
     expect(new URL(url).searchParams.get('sp')).toBe('rcw');
     expect((await putBlock(url, 0, data.subarray(0, 10_000))).status).toBe(201);
@@ -74,7 +57,7 @@ describe('meter and journal', () => {
     const sentAgain = bytesOf(blobName) - beforeCrash;
     expect(sentAgain).toBeLessThan(data.length / 2);
     // Summed over the file's blobs, as a re-sign may have given it a new blob name.
-    const perFile = sandbox.inventory().cintoo!.blobs.filter((blob) => blob.name === name).reduce((sum, blob) => sum + blob.bytesReceived, 0);
+    const perFile = lab.sandbox.inventory().cintoo!.blobs.filter((blob) => blob.name === name).reduce((sum, blob) => sum + blob.bytesReceived, 0);
     expect(perFile - data.length).toBeGreaterThan(0); // the block list's XML body counts too
     expect(perFile - data.length).toBeLessThan(2_000);
   });
@@ -83,7 +66,7 @@ describe('meter and journal', () => {
     const { data, url, blobName } = await signed(50_000);
     expect((await putBlob(url, data)).status).toBe(201);
     expect(bytesOf(blobName)).toBe(data.length);
-    const entry = sandbox.journal.entries({ service: 'azurite', route: 'PutBlob' }).at(-1)!;
+    const entry = lab.sandbox.journal.entries({ service: 'azurite', route: 'PutBlob' }).at(-1)!;
     expect(entry).toMatchObject({ status: 201, params: { blob: blobName, bytes: String(data.length) } });
     expect(JSON.stringify(entry)).not.toContain('sig=');
   });
@@ -91,12 +74,12 @@ describe('meter and journal', () => {
 
 describe('storage faults', () => {
   it('reset: cuts a Put Block mid-body, nothing is stored, the bytes sent are counted', async () => {
-    cintoo.settings.blobSasPermissions = 'rcw';
+    lab.cintoo.settings.blobSasPermissions = 'rcw';
     const { data, url, blobName } = await signed(400_000);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlock', kind: 'reset', times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlock', kind: 'reset', times: 1 });
     await expect(putBlock(url, 0, data.subarray(0, 200_000))).rejects.toThrow();
-    await waitFor(() => sandbox.journal.count({ service: 'azurite', route: 'PutBlock' }) >= 1, 2_000, 'the cut request in the journal');
-    const cut = sandbox.journal.entries({ service: 'azurite', route: 'PutBlock' }).at(-1)!;
+    await waitFor(() => lab.sandbox.journal.count({ service: 'azurite', route: 'PutBlock' }) >= 1, 2_000, 'the cut request in the journal');
+    const cut = lab.sandbox.journal.entries({ service: 'azurite', route: 'PutBlock' }).at(-1)!;
     expect(cut).toMatchObject({ status: 0, fault: 'reset' });
     expect(Number(cut.params.bytes)).toBeGreaterThanOrEqual(100_000); // about half, then cut
     expect(Number(cut.params.bytes)).toBeLessThan(200_000);
@@ -107,15 +90,15 @@ describe('storage faults', () => {
 
   it('reset with afterBytes on Put Blob', async () => {
     const { data, url } = await signed(100_000);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'reset', afterBytes: 1, times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'reset', afterBytes: 1, times: 1 });
     await expect(putBlob(url, data)).rejects.toThrow();
     expect((await putBlob(url, data)).status).toBe(201);
   });
 
   it('5xx and 503 with Retry-After, in Azure\'s XML error shape', async () => {
     const { data, url } = await signed(10_000);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'status', status: 500, times: 1 });
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'rate-limit', retryAfterSec: 3, after: 1, times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'status', status: 500, times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'rate-limit', retryAfterSec: 3, after: 1, times: 1 });
     const failed = await putBlob(url, data);
     expect(failed.status).toBe(500);
     expect(failed.headers.get('x-ms-error-code')).toBe('InternalError');
@@ -129,7 +112,7 @@ describe('storage faults', () => {
 
   it('auth: 403 AuthenticationFailed, as an expired or forged SAS gets', async () => {
     const { data, url } = await signed(10_000);
-    sandbox.faults.add({ service: 'azurite', route: '*', kind: 'auth', times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: '*', kind: 'auth', times: 1 });
     const refused = await putBlob(url, data);
     expect(refused.status).toBe(403);
     expect(refused.headers.get('x-ms-error-code')).toBe('AuthenticationFailed');
@@ -140,7 +123,7 @@ describe('storage faults', () => {
   it('stall: stops reading after afterBytes without buffering the rest; a client that gives up leaves nothing behind', async () => {
     const size = 32 * 1024 * 1024;
     const { data, url, blobName } = await signed(size);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'stall', afterBytes: 1024 * 1024, stallMs: 3_000, times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'stall', afterBytes: 1024 * 1024, stallMs: 3_000, times: 1 });
     const controller = new AbortController();
     const upload = putBlobStream(url, data, controller.signal);
     await waitFor(() => bytesOf(blobName) >= 1024 * 1024, 5_000, 'the first MiB to arrive');
@@ -150,13 +133,13 @@ describe('storage faults', () => {
     controller.abort();
     await expect(upload).rejects.toThrow();
     // A stalled server reads nothing, so it notices the hang-up only when the stall is over.
-    await waitFor(() => sandbox.journal.entries({ service: 'azurite', route: 'PutBlob' }).some((entry) => entry.fault === 'stall'), 8_000, 'the stalled request in the journal');
-    expect(await cintoo.blobProperties(blobName)).toBeUndefined();
+    await waitFor(() => lab.sandbox.journal.entries({ service: 'azurite', route: 'PutBlob' }).some((entry) => entry.fault === 'stall'), 8_000, 'the stalled request in the journal');
+    expect(await lab.cintoo.blobProperties(blobName)).toBeUndefined();
   });
 
   it('stall past the end of the body holds back the answer, then serves it', async () => {
     const { data, url } = await signed(10_000);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'stall', afterBytes: 1e9, stallMs: 300, times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'stall', afterBytes: 1e9, stallMs: 300, times: 1 });
     const started = Date.now();
     expect((await putBlob(url, data)).status).toBe(201);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
@@ -165,14 +148,14 @@ describe('storage faults', () => {
   it('lost-response on Put Block List: committed, but the client never hears of it', async () => {
     const { data, url, blobName } = await signed(20_000);
     for (const index of [0, 1]) await putBlock(url, index, data.subarray(index * 10_000, (index + 1) * 10_000));
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlockList', kind: 'lost-response', times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlockList', kind: 'lost-response', times: 1 });
     await expect(putBlockList(url, 2, data)).rejects.toThrow();
-    expect(await cintoo.blobProperties(blobName)).toMatchObject({ size: data.length });
+    expect(await lab.cintoo.blobProperties(blobName)).toMatchObject({ size: data.length });
   });
 
   it('latency delays storage requests', async () => {
     const { data, url } = await signed(1_000);
-    sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'latency', latencyMs: 200, times: 1 });
+    lab.sandbox.faults.add({ service: 'azurite', route: 'PutBlob', kind: 'latency', latencyMs: 200, times: 1 });
     const started = Date.now();
     expect((await putBlob(url, data)).status).toBe(201);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);

@@ -3,53 +3,42 @@
 // checks, the RFC 9457 error shape, deleted projects and work zones in the lists, the required
 // parent on work-zone create, the case-sensitive category filter, integer format ids.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { CintooClient, refresh, waitFor, type CintooHandle } from '../helpers/cintoo.ts';
+import { startSandbox } from '../../src/sandbox/index.ts';
+import { describe, expect, it } from 'vitest';
+import { CintooClient, useCintooLab, refresh, waitFor } from '../helpers/cintoo.ts';
 
-let sandbox: Sandbox;
-let cintoo: CintooHandle;
-let client: CintooClient;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ services: ['cintoo'] });
-  cintoo = sandbox.cintoo!;
-  client = new CintooClient(cintoo);
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+const lab = useCintooLab();
 
 describe('Cintoo sandbox: auth', () => {
   it('rotates refresh tokens and refuses a used one with 401', async () => {
-    const first = await refresh(cintoo, cintoo.refreshToken);
+    const first = await refresh(lab.cintoo, lab.cintoo.refreshToken);
     expect(first.status).toBe(200);
     const pair = (await first.json()) as { access_token: string; refresh_token: string; token_type: string; expires_in: number; user_id: string };
     expect(pair).toMatchObject({ token_type: 'Bearer', expires_in: 10_800 });
-    expect(pair.refresh_token).not.toBe(cintoo.refreshToken);
+    expect(pair.refresh_token).not.toBe(lab.cintoo.refreshToken);
     expect(pair.access_token.split('.')).toHaveLength(3);
-    const reused = await refresh(cintoo, cintoo.refreshToken);
+    const reused = await refresh(lab.cintoo, lab.cintoo.refreshToken);
     expect(reused.status).toBe(401);
     expect(await reused.json()).toMatchObject({ status: 401, title: 'Unauthorized', errorCode: 'unauthorized' });
-    expect((await refresh(cintoo, pair.refresh_token)).status).toBe(200);
-    const fresh = new CintooClient(cintoo, pair.access_token);
+    expect((await refresh(lab.cintoo, pair.refresh_token)).status).toBe(200);
+    const fresh = new CintooClient(lab.cintoo, pair.access_token);
     expect((await fresh.api('/api/isLogged')).status).toBe(200);
   });
 
   it('rejects a missing or forged access token with the error shape', async () => {
-    const forged = new CintooClient(cintoo, `${cintoo.accessToken.slice(0, -3)}abc`);
+    const forged = new CintooClient(lab.cintoo, `${lab.cintoo.accessToken.slice(0, -3)}abc`);
     const response = await forged.api('/api/2/accounts');
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ status: 401, title: 'Unauthorized', errorCode: 'unauthorized' });
-    expect((await fetch(`${cintoo.url}/api/isLogged`)).status).toBe(401);
+    expect((await fetch(`${lab.cintoo.url}/api/isLogged`)).status).toBe(401);
   });
 
   it('answers 401 unauthorized mid-run when an auth fault says the access token expired', async () => {
-    sandbox.faults.add({ service: 'cintoo', route: 'PUT bulk-files', kind: 'auth', times: 1 });
-    const refused = await client.register([]);
+    lab.sandbox.faults.add({ service: 'cintoo', route: 'PUT bulk-files', kind: 'auth', times: 1 });
+    const refused = await lab.client.register([]);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ status: 401, title: 'Unauthorized', errorCode: 'unauthorized' });
-    expect((await client.register([])).status).toBe(400); // the fault is spent: back to the real check
+    expect((await lab.client.register([])).status).toBe(400); // the fault is spent: back to the real check
   });
 
   it('expires access tokens after their lifetime (configurable down to seconds)', async () => {
@@ -68,7 +57,7 @@ describe('Cintoo sandbox: auth', () => {
   });
 
   it('expires refresh tokens after refreshTokenTtlSec (21 days by default)', async () => {
-    expect(cintoo.settings.refreshTokenTtlSec).toBe(21 * 24 * 3600);
+    expect(lab.cintoo.settings.refreshTokenTtlSec).toBe(21 * 24 * 3600);
     const short = await startSandbox({ services: ['cintoo'], cintoo: { refreshTokenTtlSec: 3 } });
     try {
       const issuedAt = Date.now();
@@ -83,90 +72,90 @@ describe('Cintoo sandbox: auth', () => {
   });
 
   it('keeps at most 10 refresh tokens valid per user: the 11th pushes out the oldest', async () => {
-    const pairs = Array.from({ length: 11 }, () => cintoo.login());
-    expect((await refresh(cintoo, pairs[0]!.refresh_token)).status).toBe(401); // pushed out
-    const second = await refresh(cintoo, pairs[1]!.refresh_token); // still valid; its successor takes its place
+    const pairs = Array.from({ length: 11 }, () => lab.cintoo.login());
+    expect((await refresh(lab.cintoo, pairs[0]!.refresh_token)).status).toBe(401); // pushed out
+    const second = await refresh(lab.cintoo, pairs[1]!.refresh_token); // still valid; its successor takes its place
     expect(second.status).toBe(200);
-    expect((await refresh(cintoo, pairs[10]!.refresh_token)).status).toBe(200);
+    expect((await refresh(lab.cintoo, pairs[10]!.refresh_token)).status).toBe(200);
   });
 });
 
 describe('Cintoo sandbox: references', () => {
   it('answers with URNs in bare arrays, and accepts URNs or raw ids', async () => {
-    const accounts = (await (await client.api('/api/2/accounts')).json()) as { id: string; api1Id: string }[];
+    const accounts = (await (await lab.client.api('/api/2/accounts')).json()) as { id: string; api1Id: string }[];
     expect(accounts[0]!.id).toMatch(/^urn:cintoo:account:[0-9a-f-]{36}$/);
     expect(accounts[0]!.id).toBe(`urn:cintoo:account:${accounts[0]!.api1Id}`);
-    const projects = (await (await client.api(`/api/2/accounts/${accounts[0]!.api1Id}/projects`)).json()) as { id: string }[];
-    expect(projects.map((project) => project.id)).toContain(cintoo.projectId);
+    const projects = (await (await lab.client.api(`/api/2/accounts/${accounts[0]!.api1Id}/projects`)).json()) as { id: string }[];
+    expect(projects.map((project) => project.id)).toContain(lab.cintoo.projectId);
   });
 
   it('refuses a URN of the wrong type with 400 invalid-<type>-urn', async () => {
-    const wrongZone = await client.api(`${client.projectPath}/workzones/${cintoo.projectId}/bulk-files`, { method: 'POST', body: '[]' });
+    const wrongZone = await lab.client.api(`${lab.client.projectPath}/workzones/${lab.cintoo.projectId}/bulk-files`, { method: 'POST', body: '[]' });
     expect(wrongZone.status).toBe(400);
     expect(await wrongZone.json()).toMatchObject({ status: 400, title: 'Bad Request', errorCode: 'invalid-workzone-urn', detail: expect.stringMatching(/Expected a 'workzone', found a 'project'/) });
-    const wrongProject = await client.api(`/api/2/accounts/${cintoo.accountId}/projects/${cintoo.rootWorkzoneId}/workzones`);
+    const wrongProject = await lab.client.api(`/api/2/accounts/${lab.cintoo.accountId}/projects/${lab.cintoo.rootWorkzoneId}/workzones`);
     expect(((await wrongProject.json()) as { errorCode: string }).errorCode).toBe('invalid-project-urn');
-    const wrongAccount = await client.api(`/api/2/accounts/${cintoo.projectId}/projects`);
+    const wrongAccount = await lab.client.api(`/api/2/accounts/${lab.cintoo.projectId}/projects`);
     expect(((await wrongAccount.json()) as { errorCode: string }).errorCode).toBe('invalid-account-urn');
-    const wrongParent = await client.api(`${client.projectPath}/workzones`, { method: 'POST', body: JSON.stringify({ name: 'X', parentWorkzoneId: cintoo.projectId }) });
+    const wrongParent = await lab.client.api(`${lab.client.projectPath}/workzones`, { method: 'POST', body: JSON.stringify({ name: 'X', parentWorkzoneId: lab.cintoo.projectId }) });
     expect(((await wrongParent.json()) as { errorCode: string }).errorCode).toBe('invalid-workzone-urn');
   });
 
   it('answers 404 <type>-not-found for a well-formed reference to nothing', async () => {
-    const missing = await client.api(`${client.projectPath}/workzones/urn:cintoo:workzone:00000000-0000-4000-8000-000000000000/bulk-files`, { method: 'POST', body: '[]' });
+    const missing = await lab.client.api(`${lab.client.projectPath}/workzones/urn:cintoo:workzone:00000000-0000-4000-8000-000000000000/bulk-files`, { method: 'POST', body: '[]' });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ status: 404, title: 'Not Found', errorCode: 'workzone-not-found', errorValues: { workzoneId: 'urn:cintoo:workzone:00000000-0000-4000-8000-000000000000' } });
-    expect(((await (await client.api('/api/2/accounts/00000000-0000-4000-8000-000000000000/projects')).json()) as { errorCode: string }).errorCode).toBe('account-not-found');
+    expect(((await (await lab.client.api('/api/2/accounts/00000000-0000-4000-8000-000000000000/projects')).json()) as { errorCode: string }).errorCode).toBe('account-not-found');
   });
 });
 
 describe('Cintoo sandbox: projects and work zones', () => {
   it('lists deleted projects too, and statsInfo only when counts are asked for', async () => {
-    const projects = (await (await client.api(`/api/2/accounts/${cintoo.accountId}/projects?countScans=false&countTags=false&countWorkzones=false`)).json()) as { id: string; name: string; statsInfo: unknown; modificationInfo: { isDeleted: boolean } }[];
-    const live = projects.find((project) => project.id === cintoo.projectId)!;
+    const projects = (await (await lab.client.api(`/api/2/accounts/${lab.cintoo.accountId}/projects?countScans=false&countTags=false&countWorkzones=false`)).json()) as { id: string; name: string; statsInfo: unknown; modificationInfo: { isDeleted: boolean } }[];
+    const live = projects.find((project) => project.id === lab.cintoo.projectId)!;
     const deleted = projects.filter((project) => project.modificationInfo.isDeleted);
     expect(deleted.length).toBeGreaterThanOrEqual(1);
     expect(deleted.some((project) => project.name === live.name)).toBe(true); // same name: choose by id, skip deleted
     expect(projects.every((project) => project.statsInfo === null)).toBe(true);
-    const counted = (await (await client.api(`${client.projectPath}?countTags=false`)).json()) as { statsInfo: Record<string, number> };
+    const counted = (await (await lab.client.api(`${lab.client.projectPath}?countTags=false`)).json()) as { statsInfo: Record<string, number> };
     expect(Object.keys(counted.statsInfo).sort()).toEqual(['scanCount', 'scanSize', 'workzoneCount']);
   });
 
   it('refuses changes in a deleted project with 403 deleted-project', async () => {
-    const deleted = [...cintoo.state.projects.values()].find((project) => project.isDeleted)!;
-    const path = `/api/2/accounts/${cintoo.accountId}/projects/urn:cintoo:project:${deleted.id}`;
-    const response = await client.api(`${path}/workzones/${deleted.rootWorkzoneId}/bulk-files`, { method: 'POST', body: '[]' });
+    const deleted = [...lab.cintoo.state.projects.values()].find((project) => project.isDeleted)!;
+    const path = `/api/2/accounts/${lab.cintoo.accountId}/projects/urn:cintoo:project:${deleted.id}`;
+    const response = await lab.client.api(`${path}/workzones/${deleted.rootWorkzoneId}/bulk-files`, { method: 'POST', body: '[]' });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ status: 403, title: 'Forbidden', errorCode: 'deleted-project' });
   });
 
   it('lists work zones flat, with the deleted one, typed and with their project', async () => {
-    const zones = (await (await client.api(`${client.projectPath}/workzones`)).json()) as { id: string; type: string; name: string; parentId: string | null; projectId: string; modificationInfo: { isDeleted: boolean } }[];
-    expect(zones.every((zone) => zone.type === 'workzone' && zone.projectId === cintoo.projectId)).toBe(true);
-    expect(zones.find((zone) => zone.parentId === null)!.id).toBe(cintoo.rootWorkzoneId);
+    const zones = (await (await lab.client.api(`${lab.client.projectPath}/workzones`)).json()) as { id: string; type: string; name: string; parentId: string | null; projectId: string; modificationInfo: { isDeleted: boolean } }[];
+    expect(zones.every((zone) => zone.type === 'workzone' && zone.projectId === lab.cintoo.projectId)).toBe(true);
+    expect(zones.find((zone) => zone.parentId === null)!.id).toBe(lab.cintoo.rootWorkzoneId);
     const deletedSiteA = zones.find((zone) => zone.name === 'Site A' && zone.modificationInfo.isDeleted)!;
     expect(deletedSiteA).toBeDefined();
-    const upload = await client.api(client.bulkPath(deletedSiteA.id), { method: 'POST', body: '[]' });
+    const upload = await lab.client.api(lab.client.bulkPath(deletedSiteA.id), { method: 'POST', body: '[]' });
     expect(upload.status).toBe(403);
     expect(((await upload.json()) as { errorCode: string }).errorCode).toBe('deleted-workzone');
   });
 
   it('requires parentWorkzoneId on create, and lets sibling names repeat', async () => {
-    const orphan = await client.api(`${client.projectPath}/workzones`, { method: 'POST', body: JSON.stringify({ name: 'Level 1' }) });
+    const orphan = await lab.client.api(`${lab.client.projectPath}/workzones`, { method: 'POST', body: JSON.stringify({ name: 'Level 1' }) });
     expect(orphan.status).toBe(400);
     expect(await orphan.json()).toMatchObject({ errorCode: 'invalid-input', errorValues: { field: 'parentWorkzoneId' } });
-    const first = await client.createWorkzone('Level 1');
-    const twin = await client.createWorkzone('Level 1');
+    const first = await lab.client.createWorkzone('Level 1');
+    const twin = await lab.client.createWorkzone('Level 1');
     expect(twin.id).not.toBe(first.id); // sibling names are not unique: clients must look first
-    const child = (await (await client.api(`${client.projectPath}/workzones`, { method: 'POST', body: JSON.stringify({ name: 'Room 2', parentWorkzoneId: first.id.split(':').pop() }) })).json()) as { parentId: string; rootWorkzoneId: string };
-    expect(child).toMatchObject({ parentId: first.id, rootWorkzoneId: cintoo.rootWorkzoneId });
-    expect(sandbox.inventory().cintoo!.workzones.find((zone) => zone.name === 'Room 2')!.path).toBe('Level 1/Room 2');
+    const child = (await (await lab.client.api(`${lab.client.projectPath}/workzones`, { method: 'POST', body: JSON.stringify({ name: 'Room 2', parentWorkzoneId: first.id.split(':').pop() }) })).json()) as { parentId: string; rootWorkzoneId: string };
+    expect(child).toMatchObject({ parentId: first.id, rootWorkzoneId: lab.cintoo.rootWorkzoneId });
+    expect(lab.sandbox.inventory().cintoo!.workzones.find((zone) => zone.name === 'Room 2')!.path).toBe('Level 1/Room 2');
   });
 });
 
 describe('Cintoo sandbox: formats and files', () => {
   it('publishes formats with integer ids and categories, some not uploadable', async () => {
-    const formats = (await (await client.api('/api/2/values/formats')).json()) as { id: number; extension: string; canBeUploaded: boolean; categoryName: string }[];
+    const formats = (await (await lab.client.api('/api/2/values/formats')).json()) as { id: number; extension: string; canBeUploaded: boolean; categoryName: string }[];
     expect(formats.every((format) => Number.isInteger(format.id))).toBe(true);
     expect(formats.find((format) => format.extension === 'e57')).toMatchObject({ canBeUploaded: true, categoryName: 'scan' });
     expect(formats.find((format) => format.extension === 'jpg')!.categoryName).toBe('media');
@@ -174,22 +163,22 @@ describe('Cintoo sandbox: formats and files', () => {
   });
 
   it('filters files by case-sensitive category: unknown → 400, empty → []', async () => {
-    expect(await (await client.api(`${client.projectPath}/files?category=`)).json()).toEqual([]);
+    expect(await (await lab.client.api(`${lab.client.projectPath}/files?category=`)).json()).toEqual([]);
     for (const bad of ['image', 'Scan', 'scan,bogus']) {
-      const response = await client.api(`${client.projectPath}/files?category=${bad}`);
+      const response = await lab.client.api(`${lab.client.projectPath}/files?category=${bad}`);
       expect(response.status, bad).toBe(400);
       expect(await response.json()).toMatchObject({ status: 400, errorCode: 'invalid-input' });
     }
-    expect((await client.api(`${client.projectPath}/files?category=scan,geoImage,modelReport`)).status).toBe(200);
+    expect((await lab.client.api(`${lab.client.projectPath}/files?category=scan,geoImage,modelReport`)).status).toBe(200);
   });
 
   it('answers 429 with Retry-After when told to, and journals without secrets', async () => {
-    sandbox.faults.add({ service: 'cintoo', route: 'GET accounts', kind: 'rate-limit', retryAfterSec: 7, times: 1 });
-    const limited = await client.api('/api/2/accounts');
+    lab.sandbox.faults.add({ service: 'cintoo', route: 'GET accounts', kind: 'rate-limit', retryAfterSec: 7, times: 1 });
+    const limited = await lab.client.api('/api/2/accounts');
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('7');
     expect(await limited.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
-    expect((await client.api('/api/2/accounts')).status).toBe(200);
-    expect(JSON.stringify(sandbox.journal.entries({ service: 'cintoo' }))).not.toContain(client.token);
+    expect((await lab.client.api('/api/2/accounts')).status).toBe(200);
+    expect(JSON.stringify(lab.sandbox.journal.entries({ service: 'cintoo' }))).not.toContain(lab.client.token);
   });
 });
