@@ -10,7 +10,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { cleanEnv, FERRY_BIN, runFerry } from '../helpers/cli.ts';
+import { cleanEnv, FERRY_BIN, reportRows, runFerry, type ReportRow } from '../helpers/cli.ts';
 import { filesUnder, makeCintooJob, seededFile, sharedTokenFile } from '../helpers/cintooJob.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -25,17 +25,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-interface Row {
-  key: string;
-  state: string;
-  error: string | null;
-  remote_id: string | null;
-}
-
-const report = async (job: { jobFile: string; configFile: string }): Promise<Map<string, Row>> => {
-  const result = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-  return new Map(result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Row).map((row) => [row.key, row]));
-};
+const report = async (job: { jobFile: string; configFile: string }): Promise<Map<string, ReportRow>> => new Map((await reportRows(job)).map((row) => [row.key, row]));
 
 describe('Cintoo job-level problems (exit 2 with the fix, nothing uploaded)', () => {
   // [what, the job's target, the message, whether `ferry validate` is asked too (same code path: a few suffice)]

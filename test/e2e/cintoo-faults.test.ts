@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { runFerry } from '../helpers/cli.ts';
+import { reportRows, runFerry } from '../helpers/cli.ts';
 import { filesUnder, makeCintooJob, md5Hex, seededFile, sharedTokenFile, twinWorkzones } from '../helpers/cintooJob.ts';
 import { faultSchedule, useSeed } from '../helpers/seed.ts';
 
@@ -22,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
 });
-
-interface Row {
-  key: string;
-  state: string;
-  error: string | null;
-  remote_id: string | null;
-  attempts: number;
-}
 
 describe('Cintoo under faults', () => {
   it('registers every file exactly once, in the right work zone, with the source bytes in storage', { timeout: 120_000 }, async () => {
@@ -110,9 +102,7 @@ describe('Cintoo under faults', () => {
     }
 
     // The report is the platform: one row per file, its remote id the file's URN.
-    const report = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-    expect(report.code, report.stderr).toBe(0);
-    const rows = report.stdout.trim().split('\n').map((line) => JSON.parse(line) as Row);
+    const rows = await reportRows(job);
     expect(rows.map((row) => row.state)).toEqual(rows.map(() => 'done'));
     expect(new Map(rows.map((row) => [row.key, row.remote_id]))).toEqual(new Map(Object.keys(files).map((relative) => [relative, ours.find((file) => file.name === path.basename(relative))!.id])));
     expect(rows.some((row) => row.attempts > 0)).toBe(true);

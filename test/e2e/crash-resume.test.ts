@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { cleanEnv, FERRY_BIN, runFerry } from '../helpers/cli.ts';
+import { cleanEnv, FERRY_BIN, reportRows, runFerry } from '../helpers/cli.ts';
 import { makeJobDir, type JobDir } from '../helpers/jobDir.ts';
 import { assetsByReference, galleryMembers } from '../helpers/inventory.ts';
 import { useSeed } from '../helpers/seed.ts';
@@ -104,9 +104,7 @@ describe('crash safety', () => {
     expect(members).toHaveLength(ITEMS);
 
     // The report agrees with the platform, item by item.
-    const report = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-    expect(report.code, report.stderr).toBe(0);
-    const rows = parseJsonReport(report.stdout);
+    const rows = await reportRows(job);
     expect(rows).toHaveLength(ITEMS);
     for (const row of rows) {
       expect(row.state).toBe('done');
@@ -160,9 +158,3 @@ describe('crash safety of direct uploads and gallery placement', () => {
     expect(inventory.cincopa.assets.filter((asset) => !asset.reference_id)).toEqual([]);
   });
 });
-
-function parseJsonReport(text: string): { key: string; state: string; remote_id: string }[] {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as { key: string; state: string; remote_id: string }[];
-  return trimmed.split('\n').map((line) => JSON.parse(line) as { key: string; state: string; remote_id: string });
-}

@@ -10,23 +10,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { runFerry } from '../helpers/cli.ts';
+import { reportRows, runFerry, type ReportRow } from '../helpers/cli.ts';
 import { assetsByReference } from '../helpers/inventory.ts';
 import { makeJobDir } from '../helpers/jobDir.ts';
 import { seedOutsideTest } from '../helpers/seed.ts';
 
-interface ReportRow {
-  key: string;
-  state: string;
-  error: string | null;
-  remote_id: string | null;
-}
-
-async function report(job: { jobFile: string; configFile: string }): Promise<ReportRow[]> {
-  const result = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as ReportRow);
-}
+const report = reportRows;
 
 for (const dialect of ['classic', 'alt'] as const) {
   describe(`ferry against the ${dialect} Cincopa dialect`, () => {

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { runFerry } from '../helpers/cli.ts';
+import { reportRows, runFerry } from '../helpers/cli.ts';
 import { assetsByReference, galleryMembers } from '../helpers/inventory.ts';
 import { makeJobDir } from '../helpers/jobDir.ts';
 import { faultSchedule, useSeed } from '../helpers/seed.ts';
@@ -42,8 +42,7 @@ describe('fault recovery', () => {
     sandbox.faults.clear();
     // A source reset makes Cincopa's fetch fail for a passing reason: the item is submitted
     // again (up to 3 fetches), so every item ends done.
-    const report = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-    const items = report.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; state: string; error: string | null; attempts: number; remote_id: string | null });
+    const items = await reportRows(job);
     expect(items.filter((item) => item.state === 'failed'), `seed ${seeded.seed}`).toEqual([]);
     expect(run.code, run.stderr).toBe(0);
     expect(items.filter((item) => item.state === 'done')).toHaveLength(40);

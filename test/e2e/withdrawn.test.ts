@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { runFerry } from '../helpers/cli.ts';
+import { reportRows, runFerry } from '../helpers/cli.ts';
 import { assetsByReference } from '../helpers/inventory.ts';
 import { makeJobDir } from '../helpers/jobDir.ts';
 
@@ -21,9 +21,7 @@ afterAll(async () => {
 });
 
 async function states(job: { jobFile: string; configFile: string }): Promise<Record<string, string>> {
-  const report = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-  expect(report.code, report.stderr).toBe(0);
-  return Object.fromEntries(report.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; state: string }).map((row) => [row.key, row.state]));
+  return Object.fromEntries((await reportRows(job)).map((row) => [row.key, row.state]));
 }
 
 describe('withdrawn items', () => {

@@ -33,6 +33,22 @@ export function runFerry(args: string[], options: { cwd?: string; env?: NodeJS.P
 }
 
 /** The test runner's environment minus anything that would change ferry's behaviour. */
+/** One row of `ferry report --format json` (JSON lines), the fields tests look at. */
+export interface ReportRow {
+  key: string;
+  state: string;
+  error: string | null;
+  remote_id: string | null;
+  attempts: number;
+}
+
+/** The job's report as rows; a report that does not exit 0 throws with its stderr. */
+export async function reportRows(job: { jobFile: string; configFile: string }): Promise<ReportRow[]> {
+  const result = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
+  if (result.code !== 0) throw new Error(`ferry report exited ${result.code}: ${result.stderr}`);
+  return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as ReportRow);
+}
+
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of ['CINCOPA_API_TOKEN', 'CINTOO_REFRESH_TOKEN', 'FERRY_CONFIG', 'NODE_OPTIONS']) delete env[key];

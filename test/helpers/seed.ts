@@ -3,6 +3,7 @@
 
 import { onTestFailed } from 'vitest';
 import type { FaultRule } from '../../src/sandbox/index.ts';
+import { seededRandom } from '../../src/sandbox/faults.ts';
 
 export interface Seeded {
   seed: number;
@@ -27,21 +28,10 @@ export function useSeed(): Seeded {
  */
 export function seedOutsideTest(): Seeded {
   const seed = process.env.FERRY_TEST_SEED ? Number(process.env.FERRY_TEST_SEED) : Math.floor(Math.random() * 2 ** 31);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return { seed, random, between: (min, max) => min + Math.floor(random() * (max - min + 1)) };
 }
 
-/** mulberry32: a small, fast PRNG, plenty for choosing faults and moments. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A probabilistic fault as a seeded schedule: which of a route's first `requests` requests get

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemState } from '../../src/ledger/types.ts';
 import { startSandbox, type FaultRule, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
-import { cleanEnv, FERRY_BIN, runFerry } from '../helpers/cli.ts';
+import { cleanEnv, FERRY_BIN, reportRows, runFerry } from '../helpers/cli.ts';
 import type { JobDir } from '../helpers/jobDir.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -44,13 +44,6 @@ export interface TargetUnderTest {
 
 const ITEMS = 6;
 
-interface Row {
-  key: string;
-  state: string;
-  error: string | null;
-  remote_id: string | null;
-}
-
 export function targetConformance(target: TargetUnderTest): void {
   describe(`target conformance: ${target.name}`, () => {
     let sandbox: Sandbox;
@@ -66,11 +59,7 @@ export function targetConformance(target: TargetUnderTest): void {
 
     const run = (job: JobDir, extra: string[] = []) => runFerry(['run', job.jobFile, '--config', job.configFile, ...extra], { timeoutMs: 90_000 });
 
-    async function report(job: JobDir): Promise<Row[]> {
-      const result = await runFerry(['report', job.jobFile, '--config', job.configFile, '--format', 'json']);
-      expect(result.code, result.stderr).toBe(0);
-      return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
-    }
+    const report = reportRows;
 
     /** Every item done (or skipped), each held once at the platform under the id the ledger knows. */
     async function expectExactlyOnce(job: JobDir, name: string): Promise<void> {
