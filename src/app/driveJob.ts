@@ -26,18 +26,19 @@ export interface DriveJobOptions {
 export async function driveJob(ctx: JobContext, store: LedgerStore, options: DriveJobOptions): Promise<RunOutcome> {
   const { log } = ctx;
   const { target, metrics, fleet, signal } = options;
-  let runner: Runner | undefined;
+  // Webhook deliveries may expedite items while the target is still being prepared, before the runner exists.
+  const current: { runner?: Runner } = {};
   const hooks: RunHooks = {
     expedite: (keys) =>
       void store.expedite(keys).then(
-        (changed) => changed > 0 && runner?.wake(),
+        (changed) => changed > 0 && current.runner?.wake(),
         (error: unknown) => log.warn({ err: error }, 'could not expedite items'),
       ),
     itemsIn: (state) => store.iterate({ states: [state] }),
   };
   await retryTransient(() => target.prepare(signal, hooks), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal });
   const progress = new ProgressReporter(log, ctx.job.name);
-  runner = new Runner({
+  const runner = new Runner({
     store,
     target,
     settings: ctx.job.runner,
@@ -50,6 +51,7 @@ export async function driveJob(ctx: JobContext, store: LedgerStore, options: Dri
     ...(metrics ? { metrics: metrics.runner(ctx.job.name) } : {}),
     ...(fleet ? { onPause: (ms: number) => void fleet.pauseAll(ms).catch((error: unknown) => log.warn({ err: error }, 'could not share the rate-limit pause with the fleet')) } : {}),
   });
+  current.runner = runner;
   options.onRunner(runner);
   if (signal.aborted) runner.drain();
   const outcome = await runner.run();
