@@ -21,12 +21,12 @@ describeWithPostgres('ferry work on a shared PostgreSQL ledger', (database) => {
   });
 
   it('two workers serve a job another machine planned; status answers from the store', async () => {
-    const rows = Array.from({ length: 40 }, (_, i) => ({ id: `k${i}`, url: `${sandbox.origin.url}/gen/v${i}.mp4?size=${1000 + i}`, title: `V${i}` }));
+    const rows = Array.from({ length: 20 }, (_, i) => ({ id: `k${i}`, url: `${sandbox.origin.url}/gen/v${i}.mp4?size=${1000 + i}`, title: `V${i}` }));
     const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'fleetbasic' });
     const store = ['--store', database().url];
     const plan = await runFerry(['run', job.jobFile, '--config', job.configFile, ...store, '--plan-only']);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toContain('40 new');
+    expect(plan.stdout).toContain('20 new');
 
     // The workers get the config (the sandbox's token) but not the job file: the store has it.
     const workers = await Promise.all([0, 1].map(() => runFerry(['work', ...store, '--config', job.configFile, '--exit-when-idle'], { timeoutMs: 60_000 })));
@@ -34,15 +34,15 @@ describeWithPostgres('ferry work on a shared PostgreSQL ledger', (database) => {
     expect(workers.every((worker) => worker.stderr.includes('job finished'))).toBe(true);
 
     const assets = assetsByReference(sandbox.inventory(), 'ferry:fleetbasic:');
-    expect(assets.size).toBe(40);
+    expect(assets.size).toBe(20);
     expect([...assets.values()].every((copies) => copies.length === 1)).toBe(true);
     const galleries = sandbox.inventory().cincopa.galleries.filter((gallery) => gallery.name === 'e2e gallery');
     expect(galleries).toHaveLength(1);
-    expect(new Set(galleries[0]!.members).size).toBe(40);
+    expect(new Set(galleries[0]!.members).size).toBe(20);
 
     const status = await runFerry(['status', job.jobFile, '--config', job.configFile, ...store, '--json']);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ job: 'fleetbasic', total: 40, counts: { done: 40 } });
+    expect(JSON.parse(status.stdout)).toMatchObject({ job: 'fleetbasic', total: 20, counts: { done: 20 } });
   });
 
   it('an idle worker waits for work and drains on SIGTERM with exit 0', async () => {
