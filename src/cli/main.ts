@@ -85,16 +85,16 @@ Examples:
   .action(async (job: string, options) => (await import('./commands/run.ts')).runCommand(job, options));
 
 withStoreOption(program.command('status'))
-  .description('counts per state, rate, ETA and top errors of a job (works while it runs)')
-  .argument('<job>', 'job file')
+  .description('counts per state, rate, ETA and top errors of a job (works while it runs); with --store and no job, every job of a shared ledger and its workers')
+  .argument('[job]', 'job file (with --store postgres://…: or the job\'s name)')
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
-  .addHelpText('after', '\nExamples:\n  ferry status jobs/migration.json\n  ferry status jobs/migration.json --json | jq .counts')
+  .addHelpText('after', '\nExamples:\n  ferry status jobs/migration.json\n  ferry status jobs/migration.json --json | jq .counts\n  ferry status --store postgres://ferry@db/ferry            every job of the fleet, its workers, the last minute\n  ferry status migration --store postgres://ferry@db/ferry  one job by name, from any machine')
   .action(async (job: string, options) => (await import('./commands/status.ts')).statusCommand(job, options));
 
 withStoreOption(program.command('report'))
   .description('one row per item: key, source, state, remote id, attempts, error, bytes, timings')
-  .argument('<job>', 'job file')
+  .argument('<job>', 'job file (with --store postgres://…: or the job\'s name)')
   .addOption(configOption())
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
   .addOption(new Option('--only <which>', 'only some items').choices(['failed']))
@@ -109,7 +109,7 @@ withStoreOption(program.command('report'))
 
 withStoreOption(program.command('retry'))
   .description('put failed items back to pending (the next run picks them up)')
-  .argument('<job>', 'job file')
+  .argument('<job>', 'job file (with --store postgres://…: or the job\'s name)')
   .addOption(configOption())
   .addHelpText('after', '\nExamples:\n  ferry retry jobs/migration.json && ferry run jobs/migration.json')
   .action(async (job: string, options) => (await import('./commands/retry.ts')).retryCommand(job, options));

@@ -7,6 +7,9 @@
 import type { JobEntry } from '../ledger/types.ts';
 import { isPostgresLocation } from '../ledger/location.ts';
 import type { Fleet } from '../targets/fleet.ts';
+import type { JobOverview } from './postgres/overview.ts';
+
+export type { JobOverview } from './postgres/overview.ts';
 
 export interface LedgerFleet extends Fleet {
   /** Where the fleet's ledger is, fit to print (password masked). */
@@ -17,6 +20,8 @@ export interface LedgerFleet extends Fleet {
   pauseAll(ms: number): Promise<void>;
   /** Jobs of the ledger with unfinished items, oldest first, with their registered definitions. */
   unfinishedJobs(): Promise<JobEntry[]>;
+  /** Every job with its counts, live workers and recent finishes (`ferry status --store`). */
+  overview(): Promise<JobOverview[]>;
   /** End the fleet's connections. Idempotent. */
   close(): Promise<void>;
 }

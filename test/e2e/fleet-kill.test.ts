@@ -56,7 +56,7 @@ describeWithPostgres('four workers on one job, one killed', (database) => {
     await sandbox?.close();
   });
 
-  it('every item done exactly once, one gallery, and the fleet within its request limit', { timeout: 90_000 }, async () => {
+  it('every item done exactly once, one gallery, and the fleet within its request limit', { timeout: 150_000 }, async () => {
     const { seed, between } = useSeed();
     const rows = Array.from({ length: ITEMS }, (_, i) => ({ id: `item-${i}`, url: `${sandbox.origin.url}/gen/clip-${i}.mp4?size=${2000 + i}`, title: `Clip ${i}` }));
     const job = makeJobDir({

@@ -20,7 +20,7 @@ describeWithPostgres('ferry work on a shared PostgreSQL ledger', (database) => {
     await sandbox?.close();
   });
 
-  it('two workers serve a job another machine planned; status answers from the store', async () => {
+  it('two workers serve a job another machine planned; status answers from the store', { timeout: 120_000 }, async () => {
     const rows = Array.from({ length: 20 }, (_, i) => ({ id: `k${i}`, url: `${sandbox.origin.url}/gen/v${i}.mp4?size=${1000 + i}`, title: `V${i}` }));
     const job = makeJobDir({ cincopaUrl: sandbox.cincopa.url, apiToken: sandbox.cincopa.apiToken, rows, name: 'fleetbasic' });
     const store = ['--store', database().url];
@@ -43,6 +43,11 @@ describeWithPostgres('ferry work on a shared PostgreSQL ledger', (database) => {
     const status = await runFerry(['status', job.jobFile, '--config', job.configFile, ...store, '--json']);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ job: 'fleetbasic', total: 20, counts: { done: 20 } });
+    // From any machine: the job by its name, and the whole fleet, without the job file.
+    const byName = await runFerry(['status', 'fleetbasic', ...store]);
+    expect(byName.stdout, byName.stderr).toContain('job fleetbasic: 20/20 finished');
+    const fleet = await runFerry(['status', ...store, '--json']);
+    expect(JSON.parse(fleet.stdout), fleet.stderr).toMatchObject({ jobs: [{ job: 'fleetbasic', total: 20, counts: { done: 20 }, workers: [] }] });
   });
 
   it('an idle worker waits for work and drains on SIGTERM with exit 0', async () => {

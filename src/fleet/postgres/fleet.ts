@@ -13,6 +13,7 @@ import type { LedgerFleet } from '../fleet.ts';
 import { PostgresRequestBudget } from './budget.ts';
 import { PostgresSharedDocument } from './document.ts';
 import { exclusive } from './exclusive.ts';
+import { fleetOverview, type JobOverview } from './overview.ts';
 
 const FLEET_POOL_SIZE = 4;
 
@@ -61,6 +62,10 @@ class PostgresFleet implements LedgerFleet {
   async unfinishedJobs(): Promise<JobEntry[]> {
     const { rows } = await this.#pool.query<{ name: string; created_at: number; definition: JobDefinition | null }>({ name: unfinishedJobs.name, text: unfinishedJobs.text });
     return rows.map((row) => ({ name: row.name, createdAt: row.created_at, definition: row.definition }));
+  }
+
+  overview(): Promise<JobOverview[]> {
+    return fleetOverview(this.#pool);
   }
 
   async close(): Promise<void> {
