@@ -15,7 +15,7 @@ export async function openExistingLedger(ctx: JobContext): Promise<LedgerStore> 
   } catch (error) {
     await store?.close();
     if (error instanceof LedgerNotFoundError) {
-      throw new UsageError(`${error.message} Fix: run \`ferry run ${ctx.job.file}\` first, or pass --ledger <file or postgres:// URL> if it lives elsewhere.`, { cause: error });
+      throw new UsageError(`${error.message} Fix: run \`ferry run ${ctx.job.file}\` first, or pass --store <file or postgres:// URL> if it lives elsewhere.`, { cause: error });
     }
     throw error;
   }

@@ -5,19 +5,18 @@
 // manifest problem stops the run before anything is sent.
 
 import { ExitCode } from '../core/errors.ts';
-import type { JobDefinition, LedgerStats, PlanCounts } from '../ledger/types.ts';
+import type { JobDefinition, PlanCounts } from '../ledger/types.ts';
 import { openLedger } from '../ledger/open.ts';
 import { acquireRunLock, type RunLock } from '../ledger/runLock.ts';
 import { openManifest } from '../manifest/open.ts';
 import type { FerryMetrics } from '../metrics/ferryMetrics.ts';
 import { planManifest } from '../plan/planner.ts';
-import { retryTransient } from '../pipeline/retryTransient.ts';
-import { Runner, type RunOutcome } from '../pipeline/runner.ts';
+import type { Runner, RunOutcome } from '../pipeline/runner.ts';
+import { openFleet, type LedgerFleet } from '../fleet/fleet.ts';
+import { driveJob } from './driveJob.ts';
 import type { JobContext } from './jobContext.ts';
 import { manifestSpecFor } from './manifestFor.ts';
-import { ProgressReporter } from './progress.ts';
-import { prepareRetry, targetFor } from './targetFor.ts';
-import type { RunHooks } from '../targets/types.ts';
+import { targetFor } from './targetFor.ts';
 
 export interface RunJobResult {
   exitCode: ExitCode;
@@ -44,6 +43,7 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
   const store = await openLedger(ctx.ledgerLocation, { job: ctx.job.name, durability, poolSize });
   let lock: RunLock | undefined;
   let runner: Runner | undefined;
+  let fleet: LedgerFleet | undefined;
   const planAbort = new AbortController();
   stop.onStop((stage) => {
     planAbort.abort(new Error('interrupted'));
@@ -62,7 +62,10 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     await store.registerJob(jobDefinition(ctx));
 
     const { metrics } = options;
-    const target = options.planOnly ? undefined : targetFor(ctx, metrics?.target);
+    // Where workers share the ledger, the target shares its request budget, 429 pauses,
+    // destination creation and tokens with them.
+    if (!options.planOnly) fleet = await openFleet(ctx.ledgerLocation);
+    const target = options.planOnly ? undefined : targetFor(ctx, metrics?.target, fleet);
     const manifest = manifestSpecFor(ctx.job);
     const planStarted = performance.now();
     log.info({ manifest: openManifest(manifest).description }, 'planning');
@@ -89,42 +92,20 @@ export async function runJob(ctx: JobContext, stop: StopControl, options: RunJob
     if (metrics) metrics.ledger(ctx.job.name, await store.stats());
     if (!target) return { exitCode: ExitCode.ok, plan, planMs, outcome: undefined };
 
-    const hooks: RunHooks = {
-      expedite: (keys) =>
-        void store.expedite(keys).then(
-          (changed) => changed > 0 && runner?.wake(),
-          (error: unknown) => log.warn({ err: error }, 'could not expedite items'),
-        ),
-      itemsIn: (state) => store.iterate({ states: [state] }),
-    };
-    await retryTransient(() => target.prepare(planAbort.signal, hooks), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal: planAbort.signal });
-    const progress = new ProgressReporter(log, ctx.job.name);
-    runner = new Runner({
-      store,
-      target,
-      settings: ctx.job.runner,
-      log,
-      scrub: (text) => ctx.secrets.scrub(text),
-      onProgress: (stats: LedgerStats) => {
-        progress.report(stats);
-        metrics?.ledger(ctx.job.name, stats);
-      },
-      ...(metrics ? { metrics: metrics.runner(ctx.job.name) } : {}),
-    });
-    if (planAbort.signal.aborted) runner.drain();
-    const outcome = await runner.run();
-    metrics?.ledger(ctx.job.name, outcome.stats);
-    progress.end();
+    const outcome = await driveJob(ctx, store, { target, signal: planAbort.signal, onRunner: (created) => (runner = created), ...(metrics ? { metrics } : {}), ...(fleet ? { fleet } : {}) });
     return { exitCode: exitCodeFor(outcome), plan, planMs, outcome };
   } finally {
     await store.close();
+    await fleet?.close();
     await lock?.release();
   }
 }
 
 /** What the ledger keeps about the job, so that another machine can find what to serve: the validated job file. */
 function jobDefinition(ctx: JobContext): JobDefinition {
-  return JSON.parse(JSON.stringify({ name: ctx.job.name, file: ctx.job.file, job: ctx.job.job })) as JobDefinition;
+  // Never a secret: the job file holds none (tokens come from each worker's config or
+  // environment), and the config is named by path only.
+  return JSON.parse(JSON.stringify({ name: ctx.job.name, file: ctx.job.file, job: ctx.job.job, configFile: ctx.config.file ?? null })) as JobDefinition;
 }
 
 function exitCodeFor(outcome: RunOutcome): ExitCode {

@@ -2,11 +2,13 @@
 
 import { createTarget, registrationFor } from '../targets/registry.ts';
 import type { TransientRetryOptions } from '../pipeline/retryTransient.ts';
+import type { Fleet } from '../targets/fleet.ts';
 import type { Target } from '../targets/types.ts';
 import { NO_TARGET_METRICS, type TargetMetrics } from '../metrics/types.ts';
 import type { JobContext } from './jobContext.ts';
 
-export function targetFor(ctx: JobContext, metrics: TargetMetrics = NO_TARGET_METRICS): Target {
+/** `fleet`: when workers share the ledger, what the target shares with them (budget, locks, tokens). */
+export function targetFor(ctx: JobContext, metrics: TargetMetrics = NO_TARGET_METRICS, fleet?: Fleet): Target {
   return createTarget({
     sections: ctx.config.config as unknown as Record<string, unknown>,
     spec: ctx.job.job.target,
@@ -18,6 +20,7 @@ export function targetFor(ctx: JobContext, metrics: TargetMetrics = NO_TARGET_ME
     env: ctx.env,
     log: ctx.log,
     metrics,
+    ...(fleet ? { fleet } : {}),
   });
 }
 

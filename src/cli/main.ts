@@ -3,6 +3,7 @@
 
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { parseByteRate } from '../targets/bandwidth.ts';
+import { UsageError } from '../core/errors.ts';
 import { handleFatal } from './exit.ts';
 
 const program = new Command('ferry')
@@ -27,12 +28,23 @@ Exit codes:
 Examples:
   ferry run jobs/demo.json --sandbox        run the demo job against in-process emulators
   ferry validate jobs/nightly-scans.json    check config, job, manifest and credentials
-  ferry status jobs/migration.json          progress of a job, also while it runs`,
+  ferry status jobs/migration.json          progress of a job, also while it runs
+  ferry run jobs/big.json --store postgres://ferry@db/ferry    plan and work on a shared ledger
+  ferry work --store postgres://ferry@db/ferry                 join as one more worker (any machine)`,
   );
 
+// --store is the documented name, --ledger its earlier one: both end up as `ledger`.
+program.hook('preAction', (_program, action) => {
+  const { store, ledger } = action.opts<{ store?: string; ledger?: string }>();
+  if (store !== undefined && ledger !== undefined && store !== ledger) throw new UsageError(`--store and --ledger name the same thing; give one of them (got "${store}" and "${ledger}")`);
+  if (store !== undefined) action.setOptionValue('ledger', store);
+});
+
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: $FERRY_CONFIG or ./ferry.config.json)');
-const ledgerOption = (): Option =>
-  new Option('--ledger <file|url>', 'ledger: a SQLite file (default: .ferry/<job>.sqlite beside the job file) or a postgres://user@host/db URL shared by many workers');
+const STORE_HELP = 'the ledger (store): a SQLite file (default: .ferry/<job>.sqlite beside the job file) or a postgres://user@host/db URL shared by many workers';
+/** `--store`, and `--ledger`, its earlier name, kept as a hidden alias: both land in `ledger`. */
+const withStoreOption = (command: Command): Command =>
+  command.addOption(new Option('--store <file|url>', STORE_HELP)).addOption(new Option('--ledger <file|url>', STORE_HELP).hideHelp());
 const jsonOption = (): Option => new Option('--json', 'print the summary as one JSON document on stdout (logs stay on stderr)');
 /** Prometheus metrics, for every verb that drives items (run, and work): flags metricsPort, metricsHost. */
 const withMetricsOptions = (command: Command): Command =>
@@ -40,12 +52,10 @@ const withMetricsOptions = (command: Command): Command =>
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics while running (0: any free port, logged)').argParser(parseNonNegativeInt))
     .addOption(new Option('--metrics-host <address>', 'address the metrics endpoint listens on').default('0.0.0.0'));
 
-const run = program
-  .command('run')
+const run = withStoreOption(program.command('run'))
   .description('plan the manifest into the ledger, then upload every pending item until done')
   .argument('<job>', 'job file (JSON with comments)')
   .addOption(configOption())
-  .addOption(ledgerOption())
   .option('--sandbox', 'start the local Cincopa/Cintoo emulators in-process on their default ports and point the job at them')
   .option('--concurrency <n>', 'items in flight at once (overrides config)', parsePositiveInt)
   .option('--max-rate <rate>', 'cap on the bytes per second the whole run uploads, e.g. 20MB, 500k, 1.5G (overrides runner.maxBytesPerSecond; 0 = none)', parseRate)
@@ -74,22 +84,18 @@ Examples:
   )
   .action(async (job: string, options) => (await import('./commands/run.ts')).runCommand(job, options));
 
-program
-  .command('status')
-  .description('counts per state, rate, ETA and top errors of a job (works while it runs)')
-  .argument('<job>', 'job file')
+withStoreOption(program.command('status'))
+  .description('counts per state, rate, ETA and top errors of a job (works while it runs); with --store and no job, every job of a shared ledger and its workers')
+  .argument('[job]', 'job file (with --store postgres://…: or the job\'s name)')
   .addOption(configOption())
-  .addOption(ledgerOption())
   .option('--json', 'print JSON instead of text')
-  .addHelpText('after', '\nExamples:\n  ferry status jobs/migration.json\n  ferry status jobs/migration.json --json | jq .counts')
+  .addHelpText('after', '\nExamples:\n  ferry status jobs/migration.json\n  ferry status jobs/migration.json --json | jq .counts\n  ferry status --store postgres://ferry@db/ferry            every job of the fleet, its workers, the last minute\n  ferry status migration --store postgres://ferry@db/ferry  one job by name, from any machine')
   .action(async (job: string, options) => (await import('./commands/status.ts')).statusCommand(job, options));
 
-program
-  .command('report')
+withStoreOption(program.command('report'))
   .description('one row per item: key, source, state, remote id, attempts, error, bytes, timings')
-  .argument('<job>', 'job file')
+  .argument('<job>', 'job file (with --store postgres://…: or the job\'s name)')
   .addOption(configOption())
-  .addOption(ledgerOption())
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
   .addOption(new Option('--only <which>', 'only some items').choices(['failed']))
   .option('-o, --out <file>', 'write to a file instead of stdout')
@@ -101,12 +107,10 @@ program
   )
   .action(async (job: string, options) => (await import('./commands/report.ts')).reportCommand(job, options));
 
-program
-  .command('retry')
+withStoreOption(program.command('retry'))
   .description('put failed items back to pending (the next run picks them up)')
-  .argument('<job>', 'job file')
+  .argument('<job>', 'job file (with --store postgres://…: or the job\'s name)')
   .addOption(configOption())
-  .addOption(ledgerOption())
   .addHelpText('after', '\nExamples:\n  ferry retry jobs/migration.json && ferry run jobs/migration.json')
   .action(async (job: string, options) => (await import('./commands/retry.ts')).retryCommand(job, options));
 
@@ -126,12 +130,10 @@ program
   )
   .action(async (job: string, options) => (await import('./commands/validate.ts')).validateCommand(job, options));
 
-program
-  .command('verify')
+withStoreOption(program.command('verify'))
   .description('compare the destination with the ledger: missing, unrecorded, duplicate and mismatched items (exit 1 when anything is found)')
   .argument('<job>', 'job file')
   .addOption(configOption())
-  .addOption(ledgerOption())
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'csv', 'json']).default('text'))
   .option('--json', 'same as --format json: one JSON document with the summary and the findings')
   .addHelpText(
@@ -146,12 +148,10 @@ Examples:
   )
   .action(async (job: string, options) => (await import('./commands/verify.ts')).verifyCommand(job, options));
 
-program
-  .command('reconcile')
+withStoreOption(program.command('reconcile'))
   .description('the repairs verify suggests: a dry run by default, applied with --apply')
   .argument('<job>', 'job file')
   .addOption(configOption())
-  .addOption(ledgerOption())
   .option('--apply', 'carry the repairs out (default: print the plan)')
   .option('--delete-duplicates', 'also delete extra copies at the destination (keeping the one the ledger knows, else the oldest)')
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'csv', 'json']).default('text'))
@@ -198,11 +198,41 @@ program
   )
   .action(async (kind: 'job' | 'config') => (await import('./commands/schema.ts')).schemaCommand(kind));
 
-program
+const work = program
   .command('work')
-  .description('serve every job in a shared PostgreSQL ledger (scale-out worker)')
-  .option('--store <url>', 'postgres://... ledger shared by the workers')
-  .action(async () => (await import('./commands/work.ts')).workCommand());
+  .description('join a fleet: serve every unfinished job of a shared PostgreSQL ledger, beside any other workers')
+  .addOption(new Option('--store <url>', 'the shared ledger: postgres://user@host/database (as given to ferry run --store)'))
+  .addOption(new Option('--ledger <url>').hideHelp())
+  .addOption(configOption())
+  .option('--concurrency <n>', "items in flight at once on this worker (overrides every job's runner.concurrency)", parsePositiveInt)
+  .option('--exit-when-idle', 'exit 0 once no job has unfinished items (batch use, tests) instead of waiting for more')
+  .option('--idle-max <seconds>', 'longest wait between two looks at an idle ledger (1 s at first, doubling)', parsePositiveInt, 30)
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
+withMetricsOptions(work)
+  .addHelpText(
+    'after',
+    `
+Each job's definition (the validated job file, its path and the config file's path — never a
+secret) was recorded in the store by \`ferry run <job> --store <url>\`, which also plans it.
+Credentials and settings come from THIS worker: --config (or $FERRY_CONFIG, or
+./ferry.config.json) and the environment (CINCOPA_API_TOKEN, CINTOO_REFRESH_TOKEN). Cintoo's
+rotating token pair lives in the store itself, so workers after the first need no Cintoo token.
+Local-file sources must be readable at the same paths on every worker (a shared mount).
+
+All workers together keep each platform's requestsPerSecond (a shared budget in the store), and a
+429 seen by one pauses them all. SIGTERM (or Ctrl-C) drains: steps in flight finish and are
+saved, leases go back, exit 0; a second one cancels the steps in flight (exit 130, state saved).
+With --exit-when-idle, a job this worker could not serve sets the exit code (2 job, 3 credentials,
+75 platform or database unavailable).
+
+Watch the fleet: ferry status <job> --store <url>
+
+Examples:
+  ferry work --store postgres://ferry@db.internal/ferry
+  CINCOPA_API_TOKEN=... ferry work --store postgres://ferry@db/ferry --concurrency 16
+  ferry work --store postgres://ferry@db/ferry --exit-when-idle   # a batch worker`,
+  )
+  .action(async (options) => (await import('./commands/work.ts')).workCommand(options));
 
 function parsePositiveInt(value: string): number {
   const parsed = Number(value);

@@ -27,6 +27,8 @@ export interface RunnerOptions {
   onProgress?(stats: LedgerStats): void;
   /** Retries, rate-limit pauses and the live load are reported here (default: not at all). */
   metrics?: RunnerMetrics;
+  /** Told the length of every rate-limit pause this run starts or extends (a fleet shares it with the other workers). */
+  onPause?(ms: number): void;
 }
 
 export interface RunOutcome {
@@ -78,7 +80,10 @@ export class Runner {
     // The queue bounds the steps talking to the platform at once; items between steps (waiting
     // for a batch, persisting a transition) hold no slot.
     const queue = new PQueue({ concurrency: settings.concurrency });
-    const gate = new PauseGate((pauseStarted, addedMs) => metrics.paused(pauseStarted, addedMs));
+    const gate = new PauseGate((pauseStarted, addedMs) => {
+      metrics.paused(pauseStarted, addedMs);
+      this.#options.onPause?.(gate.pausedUntil - Date.now());
+    });
     const heartbeat = setInterval(() => {
       store.renewLeases(this.owner, settings.leaseMs).catch((error: unknown) => log.error({ err: error }, 'lease heartbeat failed'));
     }, Math.max(1_000, Math.floor(settings.leaseMs / 3)));

@@ -53,3 +53,16 @@ export function formatStatus(stats: LedgerStats, job: string, clock: StatusClock
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** A shared ledger at a glance: per job, progress, the workers with live leases and the last minute's finishes. */
+export function formatFleet(location: string, jobs: readonly { job: string; counts: Partial<Record<string, number>>; total: number; workers: string[]; finishedLastMinute: number }[]): string {
+  if (jobs.length === 0) return `${location}: no jobs yet (ferry run <job> --store ${location} plans one)\n`;
+  const lines = [`${location}: ${jobs.length} job${jobs.length === 1 ? '' : 's'}`];
+  for (const entry of jobs) {
+    const finished = (entry.counts.done ?? 0) + (entry.counts.skipped ?? 0) + (entry.counts.failed ?? 0) + (entry.counts.withdrawn ?? 0);
+    lines.push(`job ${entry.job}: ${finished}/${entry.total} finished, ${entry.finishedLastMinute} in the last minute; ${entry.workers.length} worker${entry.workers.length === 1 ? '' : 's'} active`);
+    lines.push(`  ${Object.entries(entry.counts).map(([state, count]) => `${state} ${count}`).join('  ')}`);
+    for (const worker of entry.workers) lines.push(`  worker ${worker}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -12,7 +12,7 @@ import type { SecretRegistry } from '../log/redact.ts';
 import type { TargetMetrics } from '../metrics/types.ts';
 import type { Sandbox, SandboxServiceName } from '../sandbox/index.ts';
 import type { Bandwidth } from './bandwidth.ts';
-import type { RequestBudget } from './requestBudget.ts';
+import type { Fleet } from './fleet.ts';
 import type { Target, TargetCapabilities } from './types.ts';
 
 /** A credential a target needs: read from `env` first, else from its config section's `key`. */
@@ -51,8 +51,12 @@ export interface TargetDeps<Section, Spec> {
   secrets: SecretRegistry;
   env: NodeJS.ProcessEnv;
   log: Logger;
-  /** A request budget shared beyond this process (a fleet on one ledger); else the target makes its own from its config. */
-  requestBudget?: RequestBudget;
+  /**
+   * The fleet, when many workers share the ledger (PostgreSQL): the target takes its request
+   * budget, its exclusive lookup-or-create sections and any shared credentials from it, keyed as
+   * it likes; without one it makes its own, process-local ones from its config.
+   */
+  fleet?: Fleet;
   /** A bandwidth cap shared beyond this process; else the target makes its own from `runner.maxBytesPerSecond`. */
   bandwidth?: Bandwidth;
   /**

@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { openJobContext } from '../../app/jobContext.ts';
-import { openExistingLedger } from '../../app/openExistingLedger.ts';
+import { openReadSideJob } from '../../app/readSideJob.ts';
 import { registrationOf } from '../../app/targetFor.ts';
 import { writeReport } from '../../report/report.ts';
 
@@ -14,8 +13,7 @@ interface ReportFlags {
 }
 
 export async function reportCommand(jobPath: string, flags: ReportFlags): Promise<void> {
-  const ctx = openJobContext(jobPath, { ...flags, logLevel: 'warn' });
-  const store = await openExistingLedger(ctx);
+  const { ctx, store } = await openReadSideJob(jobPath, { ...flags, logLevel: 'warn' });
   try {
     const out = flags.out ? createWriteStream(flags.out) : process.stdout;
     const rows = await writeReport(store, out, { format: flags.format, onlyFailed: flags.only === 'failed', remoteId: (remote) => registrationOf(ctx).remoteId(remote) });

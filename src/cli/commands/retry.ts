@@ -1,9 +1,7 @@
-import { openJobContext } from '../../app/jobContext.ts';
-import { openExistingLedger } from '../../app/openExistingLedger.ts';
+import { openReadSideJob } from '../../app/readSideJob.ts';
 
 export async function retryCommand(jobPath: string, flags: { config?: string; ledger?: string }): Promise<void> {
-  const ctx = openJobContext(jobPath, { ...flags, logLevel: 'warn' });
-  const store = await openExistingLedger(ctx);
+  const { ctx, store } = await openReadSideJob(jobPath, { ...flags, logLevel: 'warn' });
   try {
     const count = await store.retryFailed();
     process.stdout.write(`ferry: ${count} failed item${count === 1 ? '' : 's'} of job ${ctx.job.name} put back to pending. Next: ferry run ${ctx.job.file}\n`);

@@ -10,3 +10,6 @@ export const MIGRATION_LOCK = 1;
 
 /** Planning a job's batch: the key is the job id, in a space of its own. */
 export const PLAN_LOCK_SPACE = 0x66657273;
+
+/** Fleet-wide exclusive sections (fleet/postgres/exclusive.ts): the key is hashtext(<name>), in a space of its own. */
+export const FLEET_LOCK_SPACE = 0x66657274;

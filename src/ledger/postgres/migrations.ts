@@ -82,6 +82,28 @@ CREATE TABLE ferry.plan_runs (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'fleet',
+    sql: `
+-- What the workers of a fleet share beyond items (src/fleet/postgres/). Times are the
+-- database's clock in epoch ms, never a worker's.
+-- A request budget per key (a platform endpoint): the next free request slot of the whole
+-- fleet (fractional ms: 1000/rate need not be whole) and the end of a fleet-wide 429 pause.
+CREATE TABLE ferry.rate_budgets (
+  key           text PRIMARY KEY,
+  next_slot_at  double precision NOT NULL DEFAULT 0,
+  paused_until  double precision NOT NULL DEFAULT 0
+);
+
+-- Small documents rotated under a row lock by one worker at a time (a platform's token pair).
+CREATE TABLE ferry.shared_documents (
+  key         text PRIMARY KEY,
+  document    jsonb,
+  updated_at  bigint NOT NULL
+);
+`,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -10,6 +10,7 @@
 // answer — the price of never adding twice where the platform may keep doubles).
 
 import { PermanentError } from '../../core/errors.ts';
+import { saveIntents } from '../batchIntent.ts';
 import type { BatchMember, BatchOutcome } from '../types.ts';
 import { remoteOf, type CincopaRun } from './context.ts';
 import { galleryMembers } from './lookup.ts';
@@ -41,9 +42,10 @@ export class GalleryPlacement {
     });
     if (toAdd.length > 0) {
       // Saved before the call: a crash or lost answer from here on makes these items uncertain.
+      // A member whose lease is gone (another worker holds it now) is left out (batchIntent.ts).
       const intentAt = Date.now();
-      await Promise.all(toAdd.map((index) => batch[index]!.checkpoint({ ...batch[index]!.item.remote, placeIntentAt: intentAt })));
-      await this.#add(toAdd, batch, outcomes, placed, signal);
+      const held = await saveIntents(batch, toAdd, (member) => ({ ...member.item.remote, placeIntentAt: intentAt }), outcomes);
+      if (held.length > 0) await this.#add(held, batch, outcomes, placed, signal);
     }
     return outcomes;
   }

@@ -101,7 +101,9 @@ export const cincopaRegistration = defineTarget({
       legacyReferenceIds: section.legacyReferenceIds,
       galleryBatchSize: section.galleryBatchSize,
       webhook: section.webhook,
-      budget: deps.requestBudget ?? requestBudget(section.requestsPerSecond),
+      // Fleet-wide per API endpoint: N workers share one limit, and a 429 holds them all.
+      budget: deps.fleet ? deps.fleet.requestBudget(`cincopa ${section.apiUrl}`, section.requestsPerSecond) : requestBudget(section.requestsPerSecond),
+      ...(deps.fleet ? { exclusive: deps.fleet.exclusive.bind(deps.fleet) } : {}),
       bandwidth: deps.bandwidth ?? bandwidth(deps.runner.maxBytesPerSecond),
       secrets: deps.secrets,
       log: deps.log.child({ target: 'cincopa' }),

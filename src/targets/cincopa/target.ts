@@ -32,6 +32,8 @@ export interface CincopaTargetOptions extends CincopaSettings {
   /** gallery.add_item rids per call. */
   galleryBatchSize: number;
   budget?: RequestBudget;
+  /** Runs `work` alone across a fleet of workers (gallery lookup-or-create); absent: one process, no need. */
+  exclusive?: <T>(key: string, work: () => Promise<T>) => Promise<T>;
   /** Complete fetches from webhook deliveries (polling then only as a slow fallback). */
   webhook?: WebhookSettings;
   secrets: SecretRegistry;
@@ -77,7 +79,14 @@ class CincopaTarget implements Target {
   async prepare(signal: AbortSignal, hooks?: RunHooks): Promise<void> {
     await this.#ping(signal);
     const gallery = this.#options.gallery;
-    if (gallery) this.#placement = new GalleryPlacement(this.#run, (await this.#resolveGallery(gallery, signal, true))!);
+    if (gallery) {
+      // Workers starting together must not each create the gallery: one looks up and creates
+      // while the others wait, then find it.
+      const resolve = (): Promise<string | undefined> => this.#resolveGallery(gallery, signal, true);
+      const exclusive = this.#options.exclusive;
+      const fid = exclusive && !gallery.fid ? await exclusive(`cincopa gallery ${this.#options.apiUrl} ${gallery.name!}`, resolve) : await resolve();
+      this.#placement = new GalleryPlacement(this.#run, fid!);
+    }
     if (this.#options.webhook && hooks && !this.#webhooks) {
       this.#webhooks = new WebhookReceiver(this.#options.webhook, this.#run.client, this.#options.log, (delivery) => {
         const keys = delivery.filename ? this.#fetching.get(delivery.filename) : undefined;

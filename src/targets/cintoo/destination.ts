@@ -33,6 +33,8 @@ interface Zone {
 }
 
 /** The live work zone the `folders` mapping names for a folder, or how to find it. */
+type Exclusive = <T>(key: string, work: () => Promise<T>) => Promise<T>;
+
 type FolderTarget = { zone: Zone } | { path: string[] };
 
 export class Destination {
@@ -47,11 +49,17 @@ export class Destination {
   /** One resolution per folder at a time; a failed one is forgotten, so the next item tries again. */
   readonly #resolving = new Map<string, Promise<Zone>>();
 
-  constructor(api: CintooApi, spec: DestinationSpec, jobFile: string, log: Logger) {
+  readonly #exclusive: Exclusive | undefined;
+  readonly #tenant: string;
+
+  /** `exclusive`: a fleet's lock, so that workers of a fleet never create the same work zone twice; `tenant` names the tenant in its keys. */
+  constructor(api: CintooApi, spec: DestinationSpec, jobFile: string, log: Logger, exclusive?: Exclusive, tenant = '') {
     this.#api = api;
     this.#spec = spec;
     this.#jobFile = jobFile;
     this.#log = log;
+    this.#exclusive = exclusive;
+    this.#tenant = tenant;
   }
 
   /** `/api/2/accounts/<a>/projects/<p>`. */
@@ -191,8 +199,17 @@ export class Destination {
     return matches[0];
   }
 
-  /** Look (again) first, then create; an answer lost on the way is looked for, never created twice. */
-  async #createChild(parent: Zone, name: string, signal: AbortSignal): Promise<Zone> {
+  /**
+   * Look (again) first, then create; an answer lost on the way is looked for, never created twice.
+   * In a fleet the look and the create run under the fleet's lock for this parent and name: a
+   * second worker waits, then finds the first one's work zone.
+   */
+  #createChild(parent: Zone, name: string, signal: AbortSignal): Promise<Zone> {
+    const create = (): Promise<Zone> => this.#lookThenCreate(parent, name, signal);
+    return this.#exclusive ? this.#exclusive(`cintoo workzone ${this.#tenant} ${parent.raw} ${name}`, create) : create();
+  }
+
+  async #lookThenCreate(parent: Zone, name: string, signal: AbortSignal): Promise<Zone> {
     for (let attempt = 1; ; attempt++) {
       await this.#readZones(signal);
       const existing = this.#liveChild(parent, name);

@@ -10,6 +10,7 @@
 import { PermanentError, RetryableError } from '../../core/errors.ts';
 import type { RemoteState } from '../../ledger/types.ts';
 import type { BatchMember, BatchOutcome } from '../types.ts';
+import { saveIntents } from '../batchIntent.ts';
 import { CintooRefusal, seg } from './client.ts';
 import { fileNameOf, remoteOf, type CintooRun } from './context.ts';
 import { listFiles, matchFiles } from './files.ts';
@@ -54,10 +55,12 @@ export async function registerBatch(run: CintooRun, members: BatchMember[], sign
   return outcomes;
 }
 
-async function registerInZone(run: CintooRun, zone: string, indexes: number[], members: BatchMember[], outcomes: BatchOutcome[], signal: AbortSignal): Promise<void> {
-  // Saved before the call: from here on a lost answer makes these items uncertain.
+async function registerInZone(run: CintooRun, zone: string, held: number[], members: BatchMember[], outcomes: BatchOutcome[], signal: AbortSignal): Promise<void> {
+  // Saved before the call: from here on a lost answer makes these items uncertain. A member
+  // whose lease is gone (another worker holds it now) is left out (batchIntent.ts).
   const intentAt = Date.now();
-  await Promise.all(indexes.map((index) => members[index]!.checkpoint({ ...members[index]!.item.remote, registerIntentAt: intentAt })));
+  const indexes = await saveIntents(members, held, (member) => ({ ...member.item.remote, registerIntentAt: intentAt }), outcomes);
+  if (indexes.length === 0) return;
   const declarations = indexes.map((index) => declarationOf(members[index]!));
   let answer: unknown;
   try {

@@ -19,6 +19,7 @@ import { Destination, splitPath } from './destination.ts';
 import { cintooRemoteSchema } from './remote.ts';
 import { CINTOO_CAPABILITIES, createCintooTarget } from './target.ts';
 import { FileTokenVault } from './tokenVault.ts';
+import { SharedTokenVault } from './sharedTokenVault.ts';
 
 const MiB = 1024 * 1024;
 
@@ -102,19 +103,22 @@ export const cintooRegistration = defineTarget({
     const log = parentLog.child({ target: 'cintoo' });
     const scrub = (text: string): string => deps.secrets.scrub(text);
     const baseUrl = section.baseUrl.replace(/\/+$/, '');
-    const budget = deps.requestBudget ?? requestBudget(section.requestsPerSecond);
+    // Fleet-wide per tenant: N workers share one limit, and a 429 holds them all.
+    const budget = deps.fleet ? deps.fleet.requestBudget(`cintoo ${baseUrl}`, section.requestsPerSecond) : requestBudget(section.requestsPerSecond);
     const http = cintooHttp(section.requestTimeoutMs);
     const first = readSecret('cintoo', refreshTokenSecret, section, deps);
     const source = deps.env[refreshTokenSecret.env] ? refreshTokenSecret.env : `${refreshTokenSecret.env} (or cintoo.refreshToken in ${deps.configFile ?? 'the config'})`;
     const session = new CintooSession({
-      vault: new FileTokenVault(path.resolve(deps.configBaseDir, section.tokenFile)),
+      // A fleet keeps the token pair in the shared ledger: one refresher at a time across every
+      // worker, and a worker needs no token of its own once the chain is there.
+      vault: deps.fleet ? new SharedTokenVault(deps.fleet.document(`cintoo tokens ${baseUrl}`)) : new FileTokenVault(path.resolve(deps.configBaseDir, section.tokenFile)),
       first: { value: first, source },
       refresh: tokenRefresher(http, baseUrl, budget, scrub, deps.metrics),
       secrets: deps.secrets,
       log,
     });
     const api = new CintooApi({ baseUrl, requestTimeoutMs: section.requestTimeoutMs, tokens: session, budget, metrics: deps.metrics, scrub }, http);
-    const destination = new Destination(api, spec, deps.job.file, log);
+    const destination = new Destination(api, spec, deps.job.file, log, deps.fleet ? deps.fleet.exclusive.bind(deps.fleet) : undefined, baseUrl);
     const run = new CintooRun({
       api,
       destination,

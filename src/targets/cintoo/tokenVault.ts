@@ -81,7 +81,7 @@ export class FileTokenVault implements TokenVault {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new UsageError(`${this.where}: the Cintoo token file cannot be read (${(error as Error).message}). Fix: give ferry read and write access to it.`);
     }
-    const parsed = parseStored(text);
+    const parsed = parseStoredTokens(text);
     if (!parsed) {
       throw new UsageError(
         `${this.where}: the Cintoo token file is damaged (not the JSON ferry writes). Fix: move it away, sign in to Cintoo in a browser for a new token pair and run again with CINTOO_REFRESH_TOKEN=<its refresh token>.`,
@@ -219,7 +219,8 @@ function readHolder(file: string): RunLockHolder | undefined | 'gone' {
   return undefined;
 }
 
-function parseStored(text: string): StoredTokens | undefined {
+/** A stored pair from its JSON text, or undefined when it is not what ferry writes. */
+export function parseStoredTokens(text: string): StoredTokens | undefined {
   try {
     const raw = JSON.parse(text) as Record<string, unknown>;
     if (typeof raw.refreshToken !== 'string' || raw.refreshToken === '' || typeof raw.origin !== 'string') return undefined;
