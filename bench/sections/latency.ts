@@ -19,8 +19,8 @@ const ITEM_MS = LATENCY_MS + PROCESSING_MS + LATENCY_MS;
 
 export const latency: Section = async ({ options, work, current, progress }) => {
   const bound = CONCURRENCY / (ITEM_MS / 1000);
-  // Enough items for ~40 s at the bound: start-up and the last items' drain stay small beside it.
-  const items = Math.round((options.quick ? 8 : 40) * bound);
+  // Enough items for ~30 s at the bound: start-up and the last items' drain stay small beside it.
+  const items = Math.round((options.quick ? 8 : 30) * bound);
   const results = await alternate(
     options.rounds,
     [
