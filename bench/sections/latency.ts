@@ -54,9 +54,11 @@ export const latency: Section = async ({ options, work, current, progress }) => 
     method: [
       `\`ferry run\` of ${num(items)} upload-from-URL items with ferry's default polling, concurrency ${CONCURRENCY}, against a sandbox whose every Cincopa API call answers ${LATENCY_MS} ms late (a latency fault on all routes) and whose fetches take ${PROCESSING_MS / 1000} s to process; items/s over the whole process (start-up and drain included). A fresh sandbox per round.`,
       `Reference: Little's law, concurrency ÷ per-item time = ${CONCURRENCY} ÷ ${(ITEM_MS / 1000).toFixed(1)} s = ${num(bound, 1)} items/s, where the per-item time is the waits no client can avoid: the submit's round trip (${LATENCY_MS} ms), the processing (${PROCESSING_MS} ms) and the one status call that finds the asset done (${LATENCY_MS} ms). Look-ups, metadata and gallery calls are ferry's own choices and count against it. ${options.rounds} rounds; medians.`,
+      "ferry's `concurrency` bounds the calls in flight (see the runner settings), not the items: an item waiting for Cincopa's processing holds no slot, so ferry can pass this bound, and a ratio above 1 says the waits are hidden, not that the measurement is wrong. The items in flight on average (Little's law read the other way: items/s × per-item time) show how far.",
     ],
     rows: [
       { figure: 'items/s', ferry: num(median(rates), 1), reference: `${num(bound, 1)} (Little's-law bound)`, ratio: ratio(median(rates), bound), aim: '≥ 0.9', rounds: perRound(rates, undefined, 1) },
+      { figure: 'items in flight on average (items/s × per-item time)', ferry: num((median(rates) * ITEM_MS) / 1000, 0), reference: `${CONCURRENCY} (concurrency)`, ratio: ratio((median(rates) * ITEM_MS) / 1000, CONCURRENCY), aim: '—', rounds: perRound(rates.map((rate) => (rate * ITEM_MS) / 1000), undefined, 0) },
       { figure: 'Cincopa API calls per item', ferry: num(median(ferry.map((entry) => entry.callsPerItem)), 2), reference: '—', ratio: '—', aim: '—', rounds: perRound(ferry.map((entry) => entry.callsPerItem), undefined, 2) },
     ],
     memory: [{ section: 'latency', process: `ferry run, ${num(items)} from-URL items at ${LATENCY_MS} ms latency`, peakRssMb: median(ferry.map((entry) => entry.peakRssMb)) }],

@@ -24,10 +24,13 @@ export async function memory({ options, current, progress }: SectionContext, blo
     );
     const ferry = results.ferry!.map((entry) => entry.peakRssMb);
     const node = results.node!.map((entry) => entry.peakRssMb);
-    rows = [{ figure: 'start-up footprint, peak RSS MB (`ferry --version`)', ferry: num(median(ferry)), reference: `${num(median(node))} (\`node -e 0\`)`, ratio: ratio(median(ferry), median(node)), aim: '—', rounds: perRound(ferry, node) }];
+    rows = [{ ...footprintRow(median(ferry), median(node)), rounds: perRound(ferry, node) }];
     own = [{ section: 'memory', process: 'ferry --version (start-up footprint)', peakRssMb: median(ferry) }, { section: 'memory', process: 'node -e 0 (reference)', peakRssMb: median(node) }];
   } else {
+    // Not measured this time: the footprint row comes back from the last measurement.
     own = memoryOf(blocks.get('memory') ?? '').filter((entry) => entry.section === 'memory');
+    const [ferry, node] = own;
+    if (ferry && node) rows = [{ ...footprintRow(ferry.peakRssMb, node.peakRssMb), rounds: 'medians of the last `memory` run' }];
   }
   const all = [...gathered, ...own];
   return {
@@ -40,4 +43,8 @@ export async function memory({ options, current, progress }: SectionContext, blo
     extra: [all.length > 0 ? markdownTable(['section', 'process', 'peak RSS MB'], all.map((entry) => [entry.section, entry.process, num(entry.peakRssMb)])) : '_No section has recorded a peak RSS yet._'],
     memory: own,
   };
+}
+
+function footprintRow(ferry: number, node: number): Omit<Row, 'rounds'> {
+  return { figure: 'start-up footprint, peak RSS MB (`ferry --version`)', ferry: num(ferry), reference: `${num(node)} (\`node -e 0\`)`, ratio: ratio(ferry, node), aim: '—' };
 }

@@ -12,8 +12,7 @@ import pg from 'pg';
 import { measureNode, type MeasuredNode } from '../lib/child.ts';
 import type { Section } from '../lib/context.ts';
 import { writeJob } from '../lib/ferry.ts';
-import { median } from '../lib/rounds.ts';
-import { alternate } from '../lib/rounds.ts';
+import { alternate, median } from '../lib/rounds.ts';
 import { num, perRound, ratio, type Row } from '../lib/table.ts';
 
 interface FerryRound {
