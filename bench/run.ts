@@ -42,6 +42,12 @@ for (const name of options.sections) {
     const result = await SECTION_RUNNERS[name]({ root, options, current, work, progress: (line) => progress(`${name}: ${line}`) });
     fresh.set(name, renderSection(result, run));
     printSummary(result);
+  } catch (error) {
+    // One broken section must not cost the others' figures: its block says what went wrong.
+    const message = error instanceof Error ? error.message : String(error);
+    progress(`section ${name} FAILED: ${message}`);
+    fresh.set(name, renderSection({ name, title: `${name} (failed)`, method: ['**This section failed in this run:**', `\`\`\`\n${message.slice(0, 4000)}\n\`\`\``], rows: [], memory: [] }, run));
+    process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
