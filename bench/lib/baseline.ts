@@ -12,7 +12,7 @@ import type { FerryBuild } from './ferry.ts';
 export async function prepareBaseline(root: string, rev: string, progress: (line: string) => void): Promise<FerryBuild> {
   const sha = execFileSync('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
   const dir = path.join(root, 'bench', '.baseline', sha);
-  const build = { label: `previous release ${rev} (${sha.slice(0, 7)})`, root: dir };
+  const build = { label: `previous release ${sha.startsWith(rev) ? sha.slice(0, 7) : `${rev} (${sha.slice(0, 7)})`}`, root: dir };
   if (existsSync(path.join(dir, '.bench-ready'))) return build;
   const staging = `${dir}.tmp`;
   rmSync(staging, { recursive: true, force: true });
