@@ -1,4 +1,4 @@
-// The reference for bench/plan-million.ts: csv-parse alone reading the same file, counting rows.
+// The reference for the planning section (bench/sections/planning.ts): csv-parse alone reading the same file, counting rows.
 // Prints one JSON line: { rows, seconds }.
 //   node bench/raw-csv-parse.ts <file.csv>
 
