@@ -8,12 +8,8 @@
 import { CLAIMABLE_AT } from './sql/clock.ts';
 import { sqlState, sqlStates } from '../sqlStates.ts';
 import { ItemState, TERMINAL_STATES } from '../types.ts';
+import type { Migration } from '../migration.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 export const MIGRATIONS: readonly Migration[] = [
   {

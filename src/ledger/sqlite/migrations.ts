@@ -4,12 +4,8 @@
 
 import { sqlStates } from '../sqlStates.ts';
 import { TERMINAL_STATES } from '../types.ts';
+import type { Migration } from '../migration.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 export const MIGRATIONS: readonly Migration[] = [
   {

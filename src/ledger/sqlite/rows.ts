@@ -1,51 +1,10 @@
-// Mapping between SQLite rows and ItemRecord.
+// SQLite's items rows: remote is JSON text.
 
-import type { ItemRecord, ItemState, RemoteState } from '../types.ts';
+import { itemRecordFrom, type ItemRow as AnyItemRow } from '../itemRow.ts';
+import type { ItemRecord, RemoteState } from '../types.ts';
 
-export interface ItemRow {
-  key: string;
-  source: string;
-  fields: string;
-  size: number | null;
-  mtime_ms: number | null;
-  origin: string;
-  state: string;
-  remote: string;
-  revision: number;
-  attempts: number;
-  not_before: number;
-  last_error: string | null;
-  error_class: string | null;
-  lease_owner: string | null;
-  lease_until: number | null;
-  bytes: number | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
+export type ItemRow = AnyItemRow<string>;
 
 export function toRecord(row: ItemRow): ItemRecord {
-  return {
-    key: row.key,
-    source: row.source,
-    fields: JSON.parse(row.fields) as Record<string, string>,
-    size: row.size,
-    mtimeMs: row.mtime_ms,
-    origin: row.origin,
-    state: row.state as ItemState,
-    remote: JSON.parse(row.remote) as RemoteState,
-    revision: row.revision,
-    attempts: row.attempts,
-    notBefore: row.not_before === 0 ? null : row.not_before,
-    lastError: row.last_error,
-    errorClass: row.error_class,
-    leaseOwner: row.lease_owner,
-    leaseUntil: row.lease_until,
-    bytes: row.bytes,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-  };
+  return itemRecordFrom(row, JSON.parse(row.remote) as RemoteState);
 }
