@@ -9,6 +9,11 @@
 //
 // One machine, one run: the run lock file beside the ledger makes runs exclusive, so leases are
 // measured by this process's clock and a starting run may free every lease it finds.
+//
+// Transitions are group-committed (groupCommit.ts): those asked for in one turn of the event
+// loop share one transaction, and each resolves only after that commit. Every other method
+// first commits what is queued, so to any later call the store looks as if each transition had
+// been written when it was asked for.
 
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -38,6 +43,7 @@ import { privateLedgerFile } from './paths.ts';
 import { toRecord, type ItemRow } from './rows.ts';
 import { SqlitePlanner } from './plan.ts';
 import { transitionSql } from './transition.ts';
+import { GroupCommitter } from './groupCommit.ts';
 
 // The same text as the claim index's predicate (migration 3), or SQLite would not use the index.
 const UNFINISHED = `state NOT IN (${sqlStates(TERMINAL_STATES)})`;
@@ -61,6 +67,7 @@ class SqliteLedger implements LedgerStore {
   readonly policies: LedgerPolicies;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #committer: GroupCommitter;
   #planner: SqlitePlanner | undefined;
 
   constructor(file: string, job: string, durability: LedgerDurability) {
@@ -70,9 +77,17 @@ class SqliteLedger implements LedgerStore {
     privateLedgerFile(file);
     this.#db = new DatabaseSync(file, { timeout: 10_000 });
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
+    this.#committer = new GroupCommitter(this.#db);
   }
 
+  /** A prepared statement, after committing the queued transitions (see the header). */
   #statement(sql: string): StatementSync {
+    this.#committer.flush();
+    return this.#prepared(sql);
+  }
+
+  /** A prepared statement, without committing anything (for the committer's own writes). */
+  #prepared(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -82,6 +97,7 @@ class SqliteLedger implements LedgerStore {
   }
 
   async migrate(): Promise<void> {
+    this.#committer.flush();
     applyMigrations(this.#db, this.location);
     this.#statement('INSERT INTO jobs (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(this.job, Date.now());
   }
@@ -127,6 +143,7 @@ class SqliteLedger implements LedgerStore {
   }
 
   #inTransaction<T>(work: () => T): T {
+    this.#committer.flush();
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const result = work();
@@ -150,11 +167,13 @@ class SqliteLedger implements LedgerStore {
     return rows.map(toRecord);
   }
 
-  async transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord> {
+  transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord> {
     const { sql, values } = transitionSql(patch, Date.now());
-    const row = this.#statement(sql).get(...values, key, owner) as ItemRow | undefined;
-    if (!row) throw new LeaseLostError(key, owner);
-    return toRecord(row);
+    return this.#committer.submit(() => {
+      const row = this.#prepared(sql).get(...values, key, owner) as ItemRow | undefined;
+      if (!row) throw new LeaseLostError(key, owner);
+      return toRecord(row);
+    });
   }
 
   async renewLeases(owner: string, leaseMs: number, now = Date.now()): Promise<number> {
@@ -268,7 +287,9 @@ class SqliteLedger implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    this.#committer.flush();
+    this.#db.close();
   }
 }
 

@@ -1,13 +1,13 @@
-// Cincopa REST API v2 client: one got instance, `api_token` as a query parameter on every call
+// Cincopa REST API v2 client: one keep-alive HTTP getter (apiGet.ts), `api_token` as a query parameter on every call
 // (Cincopa has no header form), both failure styles checked — non-2xx, and HTTP 200 with
 // {success:false} — and every failure classified here, at the edge. Refused credentials come
 // either way too (403, or 200 + success:false with an auth message: evidence.md §3.6), and
 // both stop the run.
 
-import got, { type Got } from 'got';
 import { AuthError, PermanentError, RetryableError } from '../../core/errors.ts';
 import { observeRequest } from '../../metrics/observeRequest.ts';
 import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
+import { ApiGetter } from '../apiGet.ts';
 import { errorForStatus, errorForTransport, looksTransient } from '../httpErrors.ts';
 import { UNLIMITED, type RequestBudget } from '../requestBudget.ts';
 
@@ -38,8 +38,7 @@ export function isAuthMessage(message: string): boolean {
 }
 
 export class CincopaClient {
-  readonly #http: Got;
-  readonly #base: string;
+  readonly #http: ApiGetter;
   readonly #token: string;
   readonly #scrub: (text: string) => string;
   readonly #budget: RequestBudget;
@@ -50,29 +49,28 @@ export class CincopaClient {
     this.#scrub = options.scrub;
     this.#budget = options.budget ?? UNLIMITED;
     this.#metrics = options.metrics ?? NO_TARGET_METRICS;
-    this.#base = options.apiUrl.replace(/\/+$/, '');
-    // Built once: each call only adds its URL and signal.
-    this.#http = got.extend({
-      timeout: { request: options.requestTimeoutMs },
-      retry: { limit: 0 }, // the runner owns retries
-      throwHttpErrors: false,
-      responseType: 'text',
-      headers: { 'user-agent': 'ferry' },
-    });
+    // No retries here: the runner owns them. Every answer resolves; only a missing one throws.
+    this.#http = new ApiGetter({ baseUrl: options.apiUrl, timeoutMs: options.requestTimeoutMs, userAgent: 'ferry' });
+  }
+
+  /** Close the kept-alive connections (the run is over). */
+  close(): void {
+    this.#http.close();
   }
 
   /** Calls `<method>.json`; resolves with the body of a `success:true` answer. */
   async call<T extends object = Record<string, unknown>>(method: string, params: CincopaParams = {}, signal?: AbortSignal): Promise<T> {
     const query = new URLSearchParams({ api_token: this.#token });
     for (const [key, value] of Object.entries(params)) if (value !== undefined) query.set(key, String(value));
-    const url = `${this.#base}/${method}.json?${query.toString()}`;
-    if (Buffer.byteLength(url) > MAX_URL_BYTES) {
-      throw new PermanentError(`cincopa:${method}:too-long`, `cincopa ${method}: the request would be ${Buffer.byteLength(url)} bytes long; servers refuse more than about ${MAX_URL_BYTES}. Fix: shorten the item's metadata`);
+    const pathAndQuery = `/${method}.json?${query.toString()}`;
+    const bytes = Buffer.byteLength(this.#http.base) + Buffer.byteLength(pathAndQuery);
+    if (bytes > MAX_URL_BYTES) {
+      throw new PermanentError(`cincopa:${method}:too-long`, `cincopa ${method}: the request would be ${bytes} bytes long; servers refuse more than about ${MAX_URL_BYTES}. Fix: shorten the item's metadata`);
     }
     await this.#budget.take(signal);
     let response;
     try {
-      response = await observeRequest(this.#metrics, { target: 'cincopa', method, signal }, () => this.#http.get(url, { signal }));
+      response = await observeRequest(this.#metrics, { target: 'cincopa', method, signal }, () => this.#http.get(pathAndQuery, signal));
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorForTransport(error, `cincopa ${method}`, this.#scrub);

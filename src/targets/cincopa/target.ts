@@ -101,6 +101,7 @@ class CincopaTarget implements Target {
   async close(): Promise<void> {
     await this.#webhooks?.stop();
     this.#webhooks = undefined;
+    this.#run.client.close();
   }
 
   /** Keep #fetching in step with the items that wait on a fetch. */

@@ -1,0 +1,3 @@
+// Types of heap-flags.js, for the tests (bin/ is plain JavaScript so that any Node can load it).
+export declare const HEAP_FLAGS: readonly string[];
+export declare function heapFlagsFor(argv: readonly string[], execArgv: readonly string[], nodeOptions?: string): string[];

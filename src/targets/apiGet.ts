@@ -1,0 +1,100 @@
+// GET of small API answers over node:http(s) with one keep-alive agent per client: the hot path
+// of an API-bound run (Cincopa from URL makes four or more calls per item). got costs several
+// times node:http's CPU and garbage per request (option merging, hooks, streams, promise
+// wrappers); a profile of a from-URL run put it above any other part of ferry. got stays where
+// its features earn their cost (streamed uploads, Cintoo's clients).
+//
+// Error contract (the same that errorForTransport classifies, as got's errors were): an answer
+// of any status resolves; no usable answer rejects with an Error whose `code` names the failure
+// — `ETIMEDOUT` when the whole request outlasts `timeoutMs`, the socket's code (ECONNRESET,
+// ECONNREFUSED, ...) otherwise; an abort through `signal` rejects with the signal's AbortError.
+
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+
+export interface TextAnswer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface ApiGetOptions {
+  /** The API's root: every call's path and query are appended to it. */
+  baseUrl: string;
+  /** The most a call may take, answer body included. */
+  timeoutMs: number;
+  userAgent: string;
+}
+
+/**
+ * Idle keep-alive sockets are closed after this long: below the 5 s most servers (Node's
+ * included) keep an idle connection, so ferry does not send on a socket the server is closing.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
+class RequestTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`Timeout awaiting 'request' for ${ms}ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+export class ApiGetter {
+  /** The base URL as it is written (for lengths and messages). */
+  readonly base: string;
+  readonly #timeoutMs: number;
+  readonly #headers: Record<string, string>;
+  readonly #secure: boolean;
+  readonly #hostname: string;
+  readonly #port: string;
+  readonly #basePath: string;
+  readonly #agent: http.Agent;
+
+  constructor(options: ApiGetOptions) {
+    // Parsed once: a call only appends its path and query to the base's.
+    const base = new URL(options.baseUrl);
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.#secure = base.protocol === 'https:';
+    this.#hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.#port = base.port;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs;
+    this.#headers = { 'user-agent': options.userAgent };
+    this.#agent = this.#secure ? new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) : new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+  }
+
+  /** GET `<base><pathAndQuery>` (pathAndQuery starts with `/`). */
+  get(pathAndQuery: string, signal?: AbortSignal): Promise<TextAnswer> {
+    const options: http.RequestOptions = { hostname: this.#hostname, port: this.#port, path: this.#basePath + pathAndQuery, agent: this.#agent, headers: this.#headers, signal };
+    return new Promise<TextAnswer>((resolve, reject) => {
+      let settled = false;
+      const settle = (error: Error | undefined, answer?: TextAnswer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(answer!);
+      };
+      const request = (this.#secure ? https : http).request(options, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => settle(undefined, { statusCode: response.statusCode ?? 0, headers: response.headers, body }));
+        response.on('error', (error) => settle(error));
+        // A connection cut mid-body ends the response without 'end'.
+        response.on('close', () => {
+          if (!response.complete) settle(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }));
+        });
+      });
+      const timer = setTimeout(() => request.destroy(new RequestTimeoutError(this.#timeoutMs)), this.#timeoutMs);
+      request.on('error', (error) => settle(error));
+      request.end();
+    });
+  }
+
+  /** Close the keep-alive sockets (the run is over). A later call opens new ones. */
+  close(): void {
+    this.#agent.destroy();
+  }
+}
