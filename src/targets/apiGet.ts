@@ -32,6 +32,9 @@ export interface ApiGetOptions {
  */
 const IDLE_SOCKET_MS = 4_000;
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 3;
+
 class RequestTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
@@ -64,9 +67,29 @@ export class ApiGetter {
     this.#agent = this.#secure ? new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) : new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
   }
 
-  /** GET `<base><pathAndQuery>` (pathAndQuery starts with `/`). */
-  get(pathAndQuery: string, signal?: AbortSignal): Promise<TextAnswer> {
-    const options: http.RequestOptions = { hostname: this.#hostname, port: this.#port, path: this.#basePath + pathAndQuery, agent: this.#agent, headers: this.#headers, signal };
+  /**
+   * GET `<base><pathAndQuery>` (pathAndQuery starts with `/`). A redirect to the same host (an
+   * http:// base answered with a move to https://, a moved endpoint) is followed up to
+   * MAX_REDIRECTS times, as got did; one to another host is answered as it is, never followed:
+   * the query carries the API token, which must not travel to a host the operator did not name.
+   */
+  async get(pathAndQuery: string, signal?: AbortSignal): Promise<TextAnswer> {
+    const first: http.RequestOptions = { hostname: this.#hostname, port: this.#port, path: this.#basePath + pathAndQuery, agent: this.#agent, headers: this.#headers, signal };
+    let answer = await this.#request(first, this.#secure);
+    let at = new URL(`${this.#secure ? 'https' : 'http'}://${first.hostname!.includes(':') ? `[${first.hostname}]` : first.hostname}${this.#port ? `:${this.#port}` : ''}${first.path}`);
+    for (let hops = 0; hops < MAX_REDIRECTS && REDIRECTS.has(answer.statusCode) && answer.headers.location; hops++) {
+      const next = new URL(answer.headers.location, at);
+      if (next.hostname !== at.hostname || !/^https?:$/.test(next.protocol)) break;
+      const secure = next.protocol === 'https:';
+      const sameSocket = secure === this.#secure && next.port === at.port;
+      const options: http.RequestOptions = { hostname: next.hostname.replace(/^\[(.*)\]$/, '$1'), port: next.port, path: next.pathname + next.search, agent: sameSocket ? this.#agent : undefined, headers: this.#headers, signal };
+      answer = await this.#request(options, secure);
+      at = next;
+    }
+    return answer;
+  }
+
+  #request(options: http.RequestOptions, secure: boolean): Promise<TextAnswer> {
     return new Promise<TextAnswer>((resolve, reject) => {
       let settled = false;
       const settle = (error: Error | undefined, answer?: TextAnswer): void => {
@@ -76,7 +99,7 @@ export class ApiGetter {
         if (error) reject(error);
         else resolve(answer!);
       };
-      const request = (this.#secure ? https : http).request(options, (response) => {
+      const request = (secure ? https : http).request(options, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));

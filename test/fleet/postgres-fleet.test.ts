@@ -115,6 +115,39 @@ describeWithPostgres('the fleet of a PostgreSQL ledger', (database) => {
     expect(created).toHaveLength(1);
   });
 
+  it('sections queue in the process instead of starving its pool: eight at once, each taking from a rate budget inside', async () => {
+    const [fleet] = await workers(1);
+    const budget = fleet!.requestBudget('sections-test', 200);
+    const done = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        fleet!.exclusive(`zone ${index}`, async () => {
+          await budget.take();
+          await budget.take();
+          return index;
+        }),
+      ),
+    );
+    expect(done).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('a rotated document whose first commit fails is stored again, not lost (a spent single-use token would strand the fleet)', async () => {
+    const [fleet] = await workers(1);
+    // The first UPDATE of the documents table fails, as a dropped connection at COMMIT would.
+    await database().query(`CREATE SEQUENCE IF NOT EXISTS fail_once;
+      CREATE OR REPLACE FUNCTION fail_first_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF nextval('fail_once') = 1 THEN RAISE EXCEPTION 'injected commit failure'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER fail_first_update BEFORE UPDATE ON ferry.shared_documents FOR EACH ROW EXECUTE FUNCTION fail_first_update();`);
+    try {
+      const document = fleet!.document('rotate-store-again');
+      await document.rotate(async () => ({ generation: 1 }));
+      const rotated = await document.rotate(async () => ({ generation: 2 }));
+      expect(rotated).toEqual({ generation: 2 });
+      expect(await document.read()).toEqual({ generation: 2 });
+    } finally {
+      await database().query(`DROP TRIGGER fail_first_update ON ferry.shared_documents; DELETE FROM ferry.shared_documents WHERE key = 'rotate-store-again'`);
+    }
+  });
+
   describe('Cintoo tokens in the store', () => {
     let sandbox: Sandbox;
     beforeAll(async () => {

@@ -76,7 +76,11 @@ export class PostgresRequestBudget implements RequestBudget {
   }
 
   async take(signal?: AbortSignal): Promise<void> {
-    await (this.#calibrated ??= this.#calibrate());
+    // A failed calibration (the database unreachable for a moment) is not kept: the next take tries again.
+    await (this.#calibrated ??= this.#calibrate().catch((error: unknown) => {
+      this.#calibrated = undefined;
+      throw error;
+    }));
     for (;;) {
       signal?.throwIfAborted();
       const now = performance.now();

@@ -1,7 +1,10 @@
-// The fleet of a PostgreSQL ledger: its own small pool beside the ledger's (a token rotation or
-// an exclusive section holds a connection for the length of a platform call, and must not starve
-// the claims and transitions of the ledger's pool).
+// The fleet of a PostgreSQL ledger: its own small pools beside the ledger's. A token rotation or
+// an exclusive section holds a connection for the length of a platform call, and every platform
+// call takes from the request budget: so budgets have a pool of their own (a section waiting on
+// the budget must never wait for its own connection), and sections are capped below the size of
+// theirs, leaving a connection for a token rotation nested inside one.
 
+import PQueue from 'p-queue';
 import type pg from 'pg';
 import { migrateSchema } from '../../ledger/postgres/migrate.ts';
 import { createPool, maskedUrl } from '../../ledger/postgres/pool.ts';
@@ -15,7 +18,11 @@ import { PostgresSharedDocument } from './document.ts';
 import { exclusive } from './exclusive.ts';
 import { fleetOverview, type JobOverview } from './overview.ts';
 
-const FLEET_POOL_SIZE = 4;
+/** Connections for exclusive sections and shared documents; at most SECTIONS_AT_ONCE sections hold one. */
+const SECTION_POOL_SIZE = 4;
+const SECTIONS_AT_ONCE = SECTION_POOL_SIZE - 1;
+/** Connections for request budgets and pause checks: one round trip per key at a time. */
+const BUDGET_POOL_SIZE = 2;
 
 export function openPostgresFleet(url: string): LedgerFleet {
   return new PostgresFleet(url);
@@ -24,12 +31,16 @@ export function openPostgresFleet(url: string): LedgerFleet {
 class PostgresFleet implements LedgerFleet {
   readonly location: string;
   readonly #pool: pg.Pool;
+  readonly #budgetPool: pg.Pool;
+  /** Sections of this process queue here, not in the pool (whose wait times out). */
+  readonly #sections = new PQueue({ concurrency: SECTIONS_AT_ONCE });
   readonly #budgets = new Map<string, PostgresRequestBudget>();
   #closed = false;
 
   constructor(url: string) {
     this.location = maskedUrl(url);
-    this.#pool = createPool(url, { poolSize: FLEET_POOL_SIZE, durability: 'normal' });
+    this.#pool = createPool(url, { poolSize: SECTION_POOL_SIZE, durability: 'normal' });
+    this.#budgetPool = createPool(url, { poolSize: BUDGET_POOL_SIZE, durability: 'normal' });
   }
 
   async migrate(): Promise<void> {
@@ -43,12 +54,12 @@ class PostgresFleet implements LedgerFleet {
 
   requestBudget(key: string, requestsPerSecond: number): RequestBudget {
     let budget = this.#budgets.get(key);
-    if (!budget) this.#budgets.set(key, (budget = new PostgresRequestBudget(this.#pool, key, requestsPerSecond)));
+    if (!budget) this.#budgets.set(key, (budget = new PostgresRequestBudget(this.#budgetPool, key, requestsPerSecond)));
     return budget;
   }
 
   exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return exclusive(this.#pool, key, work);
+    return this.#sections.add(() => exclusive(this.#pool, key, work));
   }
 
   document(key: string): SharedDocument {
@@ -71,6 +82,6 @@ class PostgresFleet implements LedgerFleet {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#budgetPool.end()]);
   }
 }

@@ -9,13 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../../src/core/errors.ts';
 import { CincopaClient } from '../../../src/targets/cincopa/client.ts';
 
-let behaviour: 'answer' | 'hang' | 'reset' | 'cut-body' = 'answer';
+let behaviour: 'answer' | 'hang' | 'reset' | 'cut-body' | 'moved' | 'moved-away' = 'answer';
+const paths: string[] = [];
 const connections = new Set<Socket>();
 let server: Server;
 let url: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    if ((behaviour === 'moved' || behaviour === 'moved-away') && req.url?.startsWith('/v2/')) {
+      const port = (server.address() as AddressInfo).port;
+      // Same host, new path; or another host name for the same server (localhost), never followed.
+      res.writeHead(301, { location: behaviour === 'moved' ? req.url.replace('/v2/', '/api/v2/') : `http://localhost:${port}/api/v2/ping.json` });
+      return res.end();
+    }
     if (behaviour === 'hang') return; // never answers
     if (behaviour === 'reset') return req.socket.destroy();
     if (behaviour === 'cut-body') {
@@ -70,6 +78,23 @@ describe('Cincopa client transport', () => {
       expect((error as RetryableError).code, cut).toMatch(/^network:(ECONNRESET|ERR_STREAM_PREMATURE_CLOSE)$/);
       api.close();
     }
+  });
+
+  it('follows a redirect to the same host, with the query, and never one to another host (the query carries the token)', async () => {
+    behaviour = 'moved';
+    paths.length = 0;
+    const api = client();
+    expect(await api.call('ping')).toEqual({ success: true });
+    expect(paths).toHaveLength(2);
+    expect(paths[1]).toMatch(/^\/api\/v2\/ping\.json\?.*api_token=tok/);
+
+    behaviour = 'moved-away';
+    paths.length = 0;
+    const error = await failure(api.call('ping'));
+    expect(error).toBeInstanceOf(Error);
+    expect(String((error as Error).message)).toMatch(/HTTP 301/);
+    expect(paths).toHaveLength(1);
+    api.close();
   });
 
   it('an abort rejects with the abort, unclassified', async () => {
