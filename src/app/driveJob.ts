@@ -36,7 +36,14 @@ export async function driveJob(ctx: JobContext, store: LedgerStore, options: Dri
       ),
     itemsIn: (state) => store.iterate({ states: [state] }),
   };
-  await retryTransient(() => target.prepare(signal, hooks), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal });
+  try {
+    await retryTransient(() => target.prepare(signal, hooks), { ...prepareRetry(ctx), what: `preparing the ${target.type} destination (credentials, gallery or work zone)`, signal });
+  } catch (error) {
+    // No runner will close it: a worker that serves the job again later must find its webhook
+    // port and sockets free.
+    await target.close?.().catch((closeError: unknown) => log.warn({ err: closeError }, 'could not close the target after a failed preparation'));
+    throw error;
+  }
   const progress = new ProgressReporter(log, ctx.job.name);
   const runner = new Runner({
     store,

@@ -146,8 +146,11 @@ export class Runner {
       unobserve();
       clearInterval(heartbeat);
       clearInterval(progress);
-      await store.releaseLeases(this.owner);
-      await target.close?.();
+      try {
+        await store.releaseLeases(this.owner);
+      } finally {
+        await target.close?.();
+      }
     }
     const stats = await store.stats();
     return { stats, interrupted: this.#draining && !this.#authFailure, authFailure: this.#authFailure, durationMs: Date.now() - started };

@@ -60,6 +60,12 @@ export class GroupCommitter {
         outcomes.push({ ok: true, value: entry.apply() });
       } catch (error) {
         outcomes.push({ ok: false, error });
+        // Some errors (disk full, I/O, out of memory) make SQLite roll the whole transaction
+        // back by itself: nothing of this batch stands, and the rest must not run in autocommit.
+        if (!this.#db.isTransaction) {
+          for (const failed of batch) failed.reject(error);
+          return;
+        }
       }
     }
     try {

@@ -167,9 +167,9 @@ class SqliteLedger implements LedgerStore {
     return rows.map(toRecord);
   }
 
-  transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord> {
+  async transition(key: string, owner: string, patch: ItemPatch): Promise<ItemRecord> {
     const { sql, values } = transitionSql(patch, Date.now());
-    return this.#committer.submit(() => {
+    return await this.#committer.submit(() => {
       const row = this.#prepared(sql).get(...values, key, owner) as ItemRow | undefined;
       if (!row) throw new LeaseLostError(key, owner);
       return toRecord(row);
