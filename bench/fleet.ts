@@ -37,7 +37,7 @@ const LATENCY_MS = Number(values['latency-ms']);
 const WORKER_COUNTS = values.workers.split(',').map(Number);
 const CONCURRENCY = Number(values.concurrency);
 const FERRY = path.resolve(import.meta.dirname, '../bin/ferry.js');
-const PEAK_RSS = path.resolve(import.meta.dirname, 'peak-rss.js');
+const USAGE_PROBE = path.resolve(import.meta.dirname, 'lib', 'usage-probe.js');
 const SERVER = process.env.FERRY_BENCH_PG ?? process.env.FERRY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const out = (line: string): boolean => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
@@ -106,12 +106,12 @@ function ferry(args: string[], measureRss = false): Promise<{ code: number | nul
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     for (const key of ['CINCOPA_API_TOKEN', 'CINTOO_REFRESH_TOKEN', 'FERRY_CONFIG', 'NODE_OPTIONS']) delete env[key];
-    const child = spawn(process.execPath, [...(measureRss ? ['--import', PEAK_RSS] : []), FERRY, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...(measureRss ? ['--import', USAGE_PROBE] : []), FERRY, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const kb = Number(/PEAK_RSS_KB (\d+)/.exec(stderr)?.[1] ?? 0);
+      const kb = (JSON.parse(/BENCH_USAGE (\{.*\})/.exec(stderr)?.[1] ?? '{"maxRssKb":0}') as { maxRssKb: number }).maxRssKb;
       resolve({ code, stderr, peakRssMb: Math.round(kb / 1024) });
     });
   });
