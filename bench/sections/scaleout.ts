@@ -26,8 +26,8 @@ export const scaleout: Section = async ({ root, progress }) => {
   // in flight each, where on a small machine the CPU it shares with the sandbox and PostgreSQL
   // is the ceiling whatever the count.
   const regimes = [
-    { label: 'latency-bound (concurrency 4 per worker, 1,000 items)', args: ['--items', '1000', '--concurrency', '4'] },
-    { label: 'busy (concurrency 16 per worker, 2,000 items)', args: ['--items', '2000', '--concurrency', '16'] },
+    { label: 'latency-bound (concurrency 4 per worker, 600 items)', args: ['--items', '600', '--concurrency', '4'] },
+    { label: 'busy (concurrency 16 per worker, 1,200 items)', args: ['--items', '1200', '--concurrency', '16'] },
   ];
   const rows: Row[] = [];
   const memory: { section: string; process: string; peakRssMb: number }[] = [];

@@ -17,20 +17,11 @@ import { makeJobDir } from '../helpers/jobDir.ts';
 import { describeWithPostgres } from '../helpers/postgres.ts';
 import { useSeed } from '../helpers/seed.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { peakInWindow } from '../helpers/rate.ts';
 
 const ITEMS = 120;
 const REQUESTS_PER_SECOND = 40;
 const LATENCY_MS = 30;
-
-/** Most timestamps in any half-open window of `windowMs`, from sorted times. */
-function peakInWindow(times: number[], windowMs: number): number {
-  let peak = 0;
-  for (let first = 0, last = 0; last < times.length; last++) {
-    while (times[last]! - times[first]! >= windowMs) first++;
-    peak = Math.max(peak, last - first + 1);
-  }
-  return peak;
-}
 
 interface Worker {
   child: ChildProcess;

@@ -14,16 +14,7 @@ import { cintooHttp } from '../../src/targets/cintoo/client.ts';
 import { SharedTokenVault } from '../../src/targets/cintoo/sharedTokenVault.ts';
 import { UNLIMITED } from '../../src/targets/requestBudget.ts';
 import { describeWithPostgres } from '../helpers/postgres.ts';
-
-/** Most events in any window of `windowMs` (half-open), from sorted times. */
-function peakInWindow(times: number[], windowMs: number): number {
-  let peak = 0;
-  for (let first = 0, last = 0; last < times.length; last++) {
-    while (times[last]! - times[first]! >= windowMs) first++;
-    peak = Math.max(peak, last - first + 1);
-  }
-  return peak;
-}
+import { peakInWindow } from '../helpers/rate.ts';
 
 describeWithPostgres('the fleet of a PostgreSQL ledger', (database) => {
   const fleets: LedgerFleet[] = [];
