@@ -52,6 +52,8 @@ export class ApiGetter {
   readonly #hostname: string;
   readonly #port: string;
   readonly #basePath: string;
+  /** scheme://host[:port] of the base, for resolving a redirect's Location. */
+  readonly #origin: string;
   readonly #agent: http.Agent;
 
   constructor(options: ApiGetOptions) {
@@ -62,6 +64,7 @@ export class ApiGetter {
     this.#hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
     this.#port = base.port;
     this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#origin = base.origin;
     this.#timeoutMs = options.timeoutMs;
     this.#headers = { 'user-agent': options.userAgent };
     this.#agent = this.#secure ? new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) : new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
@@ -76,8 +79,10 @@ export class ApiGetter {
   async get(pathAndQuery: string, signal?: AbortSignal): Promise<TextAnswer> {
     const first: http.RequestOptions = { hostname: this.#hostname, port: this.#port, path: this.#basePath + pathAndQuery, agent: this.#agent, headers: this.#headers, signal };
     let answer = await this.#request(first, this.#secure);
-    let at = new URL(`${this.#secure ? 'https' : 'http'}://${first.hostname!.includes(':') ? `[${first.hostname}]` : first.hostname}${this.#port ? `:${this.#port}` : ''}${first.path}`);
+    // Only a redirect needs the URL as an object: the hot path never builds one.
+    let at: URL | undefined;
     for (let hops = 0; hops < MAX_REDIRECTS && REDIRECTS.has(answer.statusCode) && answer.headers.location; hops++) {
+      at ??= new URL(this.#basePath + pathAndQuery, this.#origin);
       const next = new URL(answer.headers.location, at);
       if (next.hostname !== at.hostname || !/^https?:$/.test(next.protocol)) break;
       const secure = next.protocol === 'https:';

@@ -2,30 +2,18 @@
 // and items claimed but still waiting for a slot stay leased to the runner (the heartbeat
 // renews them), so no other worker can take them.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
-import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
-import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
 import type { LedgerStore } from '../../src/ledger/types.ts';
 import { Runner } from '../../src/pipeline/runner.ts';
-import type { StepResult, Target } from '../../src/targets/types.ts';
+import { scriptedTarget, usePlannedLedgers } from '../helpers/runnerFixtures.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const stores: LedgerStore[] = [];
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.close()));
-});
+const plannedLedger = usePlannedLedgers();
 
 async function ledgerWith(count: number): Promise<{ store: LedgerStore; claims: number[] }> {
-  const store = openSqliteLedger(path.join(mkdtempSync(path.join(tmpdir(), 'ferry-bulk-')), 'l.sqlite'));
-  stores.push(store);
-  await store.migrate();
-  const keys = Array.from({ length: count }, (_, index) => `k${String(index).padStart(4, '0')}`);
-  await store.upsertPlanned(await store.beginPlan(), encodePlanBatch(keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, origin: `test:${key}` }))), 'reupload');
+  const store = await plannedLedger(Array.from({ length: count }, (_, index) => `k${String(index).padStart(4, '0')}`));
   // Each claim's size, as the runner asked for it.
   const claims: number[] = [];
   const claim = store.claim.bind(store);
@@ -37,27 +25,12 @@ async function ledgerWith(count: number): Promise<{ store: LedgerStore; claims: 
   return { store, claims };
 }
 
-function countingTarget(step: (key: string) => Promise<StepResult> | StepResult): Target & { calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  return {
-    type: 'counting',
-    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: false, verify: false },
-    calls,
-    prepare: async () => undefined,
-    check: async () => [],
-    step: async (item) => {
-      calls.set(item.key, (calls.get(item.key) ?? 0) + 1);
-      return step(item.key);
-    },
-  };
-}
-
 const settings = (overrides: Partial<ReturnType<typeof configSchema.parse>['runner']>) => ({ ...configSchema.parse({}).runner, progressIntervalMs: 60_000, ...overrides });
 
 describe('bulk claiming', () => {
   it('claims many items per transaction and drives each exactly once', async () => {
     const { store, claims } = await ledgerWith(400);
-    const target = countingTarget(async () => {
+    const target = scriptedTarget(async () => {
       await new Promise((resolve) => setImmediate(resolve));
       return { state: 'done' };
     });
@@ -76,7 +49,7 @@ describe('bulk claiming', () => {
     const leaseMs = 1_200;
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const target = countingTarget(async () => {
+    const target = scriptedTarget(async () => {
       await held;
       return { state: 'done' };
     });

@@ -2,50 +2,17 @@
 // attempt budget, rate-limit pauses that cost no attempts, permanent failures, auth stops,
 // polling that gives its slot back, and two-stage shutdown.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../src/core/errors.ts';
 import { configSchema } from '../../src/config/schema.ts';
-import { openSqliteLedger } from '../../src/ledger/sqlite/store.ts';
-import type { ItemRecord, LedgerStore } from '../../src/ledger/types.ts';
+import type { LedgerStore } from '../../src/ledger/types.ts';
 import { Runner } from '../../src/pipeline/runner.ts';
-import type { StepContext, StepResult, Target } from '../../src/targets/types.ts';
-import { encodePlanBatch } from '../../src/ledger/planBatch.ts';
+import type { StepResult, Target } from '../../src/targets/types.ts';
+import { scriptedTarget, usePlannedLedgers } from '../helpers/runnerFixtures.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const stores: LedgerStore[] = [];
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.close()));
-});
-
-async function ledgerWith(keys: string[]): Promise<LedgerStore> {
-  const store = openSqliteLedger(path.join(mkdtempSync(path.join(tmpdir(), 'ferry-runner-')), 'l.sqlite'));
-  stores.push(store);
-  await store.migrate();
-  const generation = await store.beginPlan();
-  await store.upsertPlanned(generation, encodePlanBatch(keys.map((key) => ({ key, source: `https://example.test/${key}`, fields: {}, size: null, mtimeMs: null, origin: `test:${key}` }))), 'reupload');
-  return store;
-}
-
-/** A target whose step for each item runs `script(item, callNumber)`. */
-function scriptedTarget(script: (item: ItemRecord, call: number, ctx: StepContext) => Promise<StepResult> | StepResult): Target & { calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  return {
-    type: 'scripted',
-    capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: false, verify: false },
-    calls,
-    prepare: async () => undefined,
-    check: async () => [],
-    step: async (item, ctx) => {
-      const call = (calls.get(item.key) ?? 0) + 1;
-      calls.set(item.key, call);
-      return script(item, call, ctx);
-    },
-  };
-}
+const ledgerWith = usePlannedLedgers();
 
 const settings = (overrides: Partial<ReturnType<typeof configSchema.parse>['runner']> = {}) => ({
   ...configSchema.parse({}).runner,
