@@ -66,4 +66,13 @@ describeWithPostgres('ferry work on a shared PostgreSQL ledger', (database) => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('postgres://');
   });
+
+  it('names an unreachable store with the fix, for work and for the fleet status (no defect report)', async () => {
+    for (const args of [['work', '--exit-when-idle'], ['status']]) {
+      const result = await runFerry([...args, '--store', 'postgres://postgres@127.0.0.1:1/nowhere']);
+      expect(result.code, args[0]).toBe(2);
+      expect(result.stderr, args[0]).toMatch(/cannot open the ledger: .*Fix: check the ledger URL/);
+      expect(result.stderr, args[0]).not.toMatch(/unexpected error/);
+    }
+  });
 });

@@ -6,6 +6,7 @@
 
 import PQueue from 'p-queue';
 import type pg from 'pg';
+import { LedgerUnavailableError } from '../../ledger/errors.ts';
 import { migrateSchema } from '../../ledger/postgres/migrate.ts';
 import { createPool, maskedUrl } from '../../ledger/postgres/pool.ts';
 import { unfinishedJobs } from '../../ledger/postgres/sql/jobs.ts';
@@ -43,8 +44,17 @@ class PostgresFleet implements LedgerFleet {
     this.#budgetPool = createPool(url, { poolSize: BUDGET_POOL_SIZE, durability: 'normal' });
   }
 
+  /** A connection, or the ledger's own message and exit code: an unreachable server is bad input, not a defect. */
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw new LedgerUnavailableError(this.location, (error as Error).message, { cause: error });
+    }
+  }
+
   async migrate(): Promise<void> {
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
     try {
       await migrateSchema(client, this.location);
     } finally {
@@ -75,7 +85,8 @@ class PostgresFleet implements LedgerFleet {
     return rows.map((row) => ({ name: row.name, createdAt: row.created_at, definition: row.definition }));
   }
 
-  overview(): Promise<JobOverview[]> {
+  async overview(): Promise<JobOverview[]> {
+    (await this.#connect()).release();
     return fleetOverview(this.#pool);
   }
 
