@@ -30,17 +30,19 @@ const wrapped = process.env.FERRY_WRAPPED === '1';
 if (wrapped) (await import('./wrapper.js')).dieWithWrapper();
 const forceChild = process.env.FERRY_FORCE_CHILD === '1';
 // A long-running command needs heap settings that only a process start can give (heap-flags.js).
-const heapFlags = (await import('./heap-flags.js')).heapFlagsFor(process.argv, process.execArgv, process.env.NODE_OPTIONS);
+const { heapFlagsFor, heapEnvFor } = await import('./heap-flags.js');
+const heapFlags = heapFlagsFor(process.argv, process.execArgv, process.env.NODE_OPTIONS);
 const relaunch = [...heapFlags, ...process.execArgv, import.meta.filename, ...process.argv.slice(2)];
 
 if (!wrapped && !forceChild && heapFlags.length > 0 && typeof process.execve === 'function') {
   // The same process (pid, signals, stdio) becomes the run, started with the heap settings.
-  process.execve(process.execPath, [process.execPath, ...relaunch], process.env);
+  process.execve(process.execPath, [process.execPath, ...relaunch], heapEnvFor(process.env));
 } else if (buildIsCurrent() && !forceChild) {
   await import('../dist/cli/main.js');
 } else if (process.features.typescript && (wrapped || !forceChild)) {
   await import('../src/cli/main.ts');
 } else {
   // Node 22 lines before 22.18 strip types only with the flag: re-launch with it (and the heap settings).
+  if (heapFlags.length > 0) Object.assign(process.env, heapEnvFor(process.env));
   (await import('./wrapper.js')).runWrapped(['--experimental-strip-types', '--disable-warning=ExperimentalWarning', ...relaunch]);
 }

@@ -2,7 +2,7 @@
 // for servers that refuse HEAD), stat for local files. Bounded concurrency, nothing downloaded.
 
 import { access, stat, constants } from 'node:fs/promises';
-import got from 'got';
+import { loadGot } from '../core/lazyGot.ts';
 import PQueue from 'p-queue';
 import type { ManifestItem } from '../manifest/types.ts';
 
@@ -14,6 +14,7 @@ export interface SourceProblem {
 
 export async function probeSource(item: ManifestItem, signal?: AbortSignal): Promise<string | undefined> {
   if (/^https?:\/\//i.test(item.source)) {
+    const got = await loadGot();
     try {
       const head = await got.head(item.source, { timeout: { request: 10_000 }, throwHttpErrors: false, retry: { limit: 0 }, signal });
       if (head.statusCode < 400) return undefined;

@@ -2,7 +2,7 @@
 // through the one scrubber, so no call site has to remember to mask anything.
 
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { SecretRegistry, scrubValue } from './redact.ts';
 
 export type { Logger } from 'pino';
@@ -22,7 +22,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const scrub = (text: string): string => secrets.scrub(text);
   const usePretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
   const destination = usePretty
-    ? pretty({ destination: options.destination ?? 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' })
+    ? loadPretty()({ destination: options.destination ?? 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' })
     : (options.destination ?? pino.destination({ fd: 2, sync: true }));
   return pino(
     {
@@ -41,4 +41,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
+}
+
+/** pino-pretty, loaded only for a terminal: a run logging JSON lines never needs it. */
+function loadPretty(): typeof import('pino-pretty') {
+  return createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
 }

@@ -46,7 +46,7 @@ async function* readCsv(file: string, options: CsvManifestOptions, signal?: Abor
       const entries: ManifestEntry[] = [];
       for (const { record, info } of run) {
         // A line of blanks (spaces, or only delimiters, as spreadsheets export) is no row at all.
-        if (record.every((value) => value.trim() === '')) continue;
+        if (isBlankRecord(record)) continue;
         if (!mapping) {
           mapping = mapColumns(`${file}:${info.lines}`, record, options.columns, delimiter);
           continue;
@@ -62,6 +62,11 @@ async function* readCsv(file: string, options: CsvManifestOptions, signal?: Abor
   await feeding;
   if (!mapping) throw new UsageError(`${file}: the manifest is empty (no header row). Fix: add a header row naming the columns, then one row per item.`);
   if (rows === 0) throw new UsageError(`${file}: the manifest has a header row but no items. Fix: add one row per item, or check that this is the right file.`);
+}
+
+function isBlankRecord(record: string[]): boolean {
+  for (const value of record) if (value.length > 0 && value.trim() !== '') return false;
+  return true;
 }
 
 /** Why `file` cannot be read as a manifest, or undefined when it can. */

@@ -4,7 +4,7 @@
 
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
+import type { Entry } from 'fast-glob';
 import { UsageError } from '../core/errors.ts';
 import { inBatches } from './batching.ts';
 import type { ManifestEntry, ManifestSource } from './types.ts';
@@ -33,6 +33,8 @@ async function* walk(root: string, options: GlobManifestOptions, signal?: AbortS
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${(error as Error).message})`;
     throw new UsageError(`${root}: the glob root ${reason}. Fix: check source.root in the job file (relative paths start at the job file's folder).`);
   }
+  // Loaded here, not at the top: a CSV job's planning thread never needs it.
+  const { default: fg } = await import('fast-glob');
   const stream = fg.stream(options.include, {
     cwd: root,
     ignore: options.exclude ?? [],
@@ -45,7 +47,7 @@ async function* walk(root: string, options: GlobManifestOptions, signal?: AbortS
     absolute: false,
     suppressErrors: false,
   });
-  for await (const raw of stream as AsyncIterable<fg.Entry>) {
+  for await (const raw of stream as AsyncIterable<Entry>) {
     signal?.throwIfAborted();
     const relative = raw.path.split(path.sep).join('/');
     const absolute = path.join(root, raw.path);

@@ -50,7 +50,9 @@ export function sourceKindProblem(raw: string, kind: ItemChecks['source']): stri
 
 /** Why one of `fields` is too long for the target, or undefined. */
 export function fieldLengthProblem(fields: Record<string, string>, checks: ItemChecks): string | undefined {
-  for (const [field, limit] of Object.entries(checks.fieldLimits)) {
+  // for-in, not Object.entries: this runs for every manifest row, and the entries were garbage.
+  for (const field in checks.fieldLimits) {
+    const limit = checks.fieldLimits[field]!;
     const value = fields[field];
     // UTF-16 length is never below the character count: count characters only when it may be over.
     if (value === undefined || value.length <= limit) continue;

@@ -6,21 +6,27 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HEAP_FLAGS, heapFlagsFor } from '../../bin/heap-flags.js';
+import { HEAP_ENV, HEAP_FLAGS, heapEnvFor, heapFlagsFor } from '../../bin/heap-flags.js';
 import { runFerry } from '../helpers/cli.ts';
 
 /** A preload that reports each start of the process: its pid and V8 flags. */
 function startReporter(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'ferry-heap-')), 'report-start.mjs');
-  writeFileSync(file, `process.stderr.write('START ' + JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');\n`);
+  writeFileSync(file, `process.stderr.write('START ' + JSON.stringify({ pid: process.pid, execArgv: process.execArgv, arenas: process.env.MALLOC_ARENA_MAX ?? null }) + '\\n');\n`);
   return file;
 }
 
-function starts(stderr: string): { pid: number; execArgv: string[] }[] {
+interface Start {
+  pid: number;
+  execArgv: string[];
+  arenas: string | null;
+}
+
+function starts(stderr: string): Start[] {
   return stderr
     .split('\n')
     .filter((line) => line.startsWith('START '))
-    .map((line) => JSON.parse(line.slice(6)) as { pid: number; execArgv: string[] });
+    .map((line) => JSON.parse(line.slice(6)) as Start);
 }
 
 describe('heap settings of long-running commands', () => {
@@ -31,6 +37,8 @@ describe('heap settings of long-running commands', () => {
     expect(heapFlagsFor(['node', 'ferry', 'run', 'job.json'], ['--max-semi-space-size=16'])).toEqual([]);
     expect(heapFlagsFor(['node', 'ferry', 'run', 'job.json'], [], '--max_semi_space_size=16')).toEqual([]);
     expect(heapFlagsFor(['node', 'ferry', 'run', 'job.json'], [], '--max-heap-size=512')).toEqual([]);
+    expect(heapEnvFor({ PATH: '/bin' })).toEqual({ PATH: '/bin', ...HEAP_ENV });
+    expect(heapEnvFor({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX).toBe('8');
   });
 
   it('`ferry run` re-executes itself once with them, in the same process, and keeps its exit code', async () => {
@@ -41,6 +49,8 @@ describe('heap settings of long-running commands', () => {
     expect(seen).toHaveLength(2);
     expect(seen[1]!.pid).toBe(seen[0]!.pid);
     expect(seen[1]!.execArgv).toEqual(expect.arrayContaining([...HEAP_FLAGS]));
+    expect(seen[0]!.arenas).toBeNull();
+    expect(seen[1]!.arenas).toBe(HEAP_ENV.MALLOC_ARENA_MAX);
   });
 
   it('a short command starts once, as it is', async () => {

@@ -1,8 +1,8 @@
 import { openJobContext } from '../../app/jobContext.ts';
 import { runJob, type StopControl } from '../../app/runJob.ts';
 import { buildRunSummary, formatRunSummary, type RunSummary } from '../../app/runSummary.ts';
-import { attachSandbox, type SandboxRun } from '../../app/sandboxMode.ts';
-import { FerryMetrics } from '../../metrics/ferryMetrics.ts';
+import type { SandboxRun } from '../../app/sandboxMode.ts';
+import type { FerryMetrics } from '../../metrics/ferryMetrics.ts';
 import { serveMetrics, type MetricsServer } from '../../metrics/server.ts';
 import { printSummary } from '../summaryOutput.ts';
 
@@ -45,10 +45,12 @@ async function run(jobPath: string, flags: RunFlags): Promise<RunSummary> {
   try {
     let metrics: FerryMetrics | undefined;
     if (flags.metricsPort !== undefined) {
-      metrics = new FerryMetrics();
+      // prom-client is loaded only for a run that serves metrics (about 8 MB of RSS otherwise).
+      metrics = new (await import('../../metrics/ferryMetrics.ts')).FerryMetrics();
       metricsServer = await serveMetrics({ port: flags.metricsPort, host: flags.metricsHost, metrics, log: ctx.log });
     }
-    if (flags.sandbox) sandbox = await attachSandbox(ctx, { keepLedger: flags.ledger !== undefined });
+    // The emulators' modules are loaded only for --sandbox.
+    if (flags.sandbox) sandbox = await (await import('../../app/sandboxMode.ts')).attachSandbox(ctx, { keepLedger: flags.ledger !== undefined });
     result = await runJob(ctx, stop, { planOnly: flags.planOnly === true, ...(metrics ? { metrics } : {}) });
     if (sandbox) contents = sandbox.describeContents();
   } finally {

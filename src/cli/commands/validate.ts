@@ -1,5 +1,5 @@
 import { openJobContext } from '../../app/jobContext.ts';
-import { attachSandbox, type SandboxRun } from '../../app/sandboxMode.ts';
+import type { SandboxRun } from '../../app/sandboxMode.ts';
 import { validateJob } from '../../app/validateJob.ts';
 import { formatValidateSummary, type ValidateSummary } from '../../app/validateSummary.ts';
 import { printSummary } from '../summaryOutput.ts';
@@ -19,7 +19,7 @@ export async function validateCommand(jobPath: string, flags: ValidateFlags): Pr
 async function validate(jobPath: string, flags: ValidateFlags): Promise<ValidateSummary> {
   const ctx = openJobContext(jobPath, { config: flags.config, logLevel: 'warn' });
   let sandbox: SandboxRun | undefined;
-  if (flags.sandbox && !flags.offline) sandbox = await attachSandbox(ctx);
+  if (flags.sandbox && !flags.offline) sandbox = await (await import('../../app/sandboxMode.ts')).attachSandbox(ctx);
   try {
     return await validateJob(ctx, { offline: flags.offline === true, sources: flags.sources });
   } finally {

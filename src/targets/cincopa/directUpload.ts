@@ -11,7 +11,7 @@
 // 5xx resends the same chunk. No wording of an error text is relied on.
 
 import { createReadStream } from 'node:fs';
-import got from 'got';
+import { loadGot } from '../../core/lazyGot.ts';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
 import { observeRequest } from '../../metrics/observeRequest.ts';
 import type { TargetMetrics } from '../../metrics/types.ts';
@@ -71,6 +71,7 @@ export async function uploadChunks(options: ChunkUploadOptions): Promise<string>
 
 async function postChunk(options: ChunkUploadOptions, start: number, end: number): Promise<string> {
   await options.budget.take(options.signal);
+  const got = await loadGot();
   let response;
   try {
     response = await observeRequest(options.metrics, { target: 'cincopa', method: 'upload', signal: options.signal }, () => got.post(options.uploadUrl, {

@@ -144,7 +144,7 @@ export class CintooSession implements AccessTokens {
 
 /** POST /oauth/token with a refresh token, classified: refused → AuthError; passing trouble → retryable. */
 export function tokenRefresher(
-  http: Got,
+  http: Promise<Got>,
   baseUrl: string,
   budget: RequestBudget,
   scrub: (text: string) => string,
@@ -152,9 +152,10 @@ export function tokenRefresher(
 ): (refreshToken: string, signal?: AbortSignal) => Promise<TokenAnswer> {
   return async (refreshToken, signal) => {
     await budget.take(signal);
+    const client = await http;
     let response;
     try {
-      response = await observeRequest(metrics, { target: 'cintoo', method: 'POST /oauth/token', signal }, () => http.post(`${baseUrl}/oauth/token`, { form: { grant_type: 'refresh_token', refresh_token: refreshToken }, signal }));
+      response = await observeRequest(metrics, { target: 'cintoo', method: 'POST /oauth/token', signal }, () => client.post(`${baseUrl}/oauth/token`, { form: { grant_type: 'refresh_token', refresh_token: refreshToken }, signal }));
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorForTransport(error, 'cintoo token refresh', scrub);

@@ -1,11 +1,12 @@
-// Cintoo Cloud API v2 client: one got instance, a bearer token on every call from the session
-// (refreshed ahead of expiry; a 401 gets one refresh and one retry), the request budget, and
+// Cintoo Cloud API v2 client: one got instance (loaded when the target is created, see
+// core/lazyGot.ts), a bearer token on every call from the session (refreshed ahead of expiry; a 401 gets one refresh and one retry), the request budget, and
 // every failure classified here, at the edge. Cintoo's errors are RFC 9457 problem details
 // ({status, title, detail?, errorCode?, errorValues?}; "the status code is the source of
 // truth"): 401 is the token, while a 403 is about the thing asked for (a deleted work zone, a
 // missing permission), so it is a refusal of that request, not of the credentials.
 
-import got, { type Got } from 'got';
+import type { Got } from 'got';
+import { loadGot } from '../../core/lazyGot.ts';
 import { AuthError, PermanentError, RetryableError } from '../../core/errors.ts';
 import { observeRequest } from '../../metrics/observeRequest.ts';
 import { NO_TARGET_METRICS, type TargetMetrics } from '../../metrics/types.ts';
@@ -44,8 +45,8 @@ export interface CallOptions {
 }
 
 /** A got instance for Cintoo's hosts: no retries (the runner owns them), answers read as text. */
-export function cintooHttp(requestTimeoutMs: number): Got {
-  return got.extend({
+export async function cintooHttp(requestTimeoutMs: number): Promise<Got> {
+  return (await loadGot()).extend({
     timeout: { request: requestTimeoutMs },
     retry: { limit: 0 },
     throwHttpErrors: false,
@@ -55,14 +56,14 @@ export function cintooHttp(requestTimeoutMs: number): Got {
 }
 
 export class CintooApi {
-  readonly #http: Got;
+  readonly #http: Promise<Got>;
   readonly #base: string;
   readonly #tokens: AccessTokens;
   readonly #budget: RequestBudget;
   readonly #scrub: (text: string) => string;
   readonly #metrics: TargetMetrics;
 
-  constructor(options: CintooApiOptions, http: Got = cintooHttp(options.requestTimeoutMs)) {
+  constructor(options: CintooApiOptions, http: Promise<Got> = cintooHttp(options.requestTimeoutMs)) {
     this.#metrics = options.metrics ?? NO_TARGET_METRICS;
     this.#http = http;
     this.#base = options.baseUrl.replace(/\/+$/, '');
@@ -92,9 +93,10 @@ export class CintooApi {
 
   async #send(method: string, path: string, token: string, options: CallOptions, what: string): Promise<{ statusCode: number; body: string; headers: Record<string, string | string[] | undefined> }> {
     await this.#budget.take(options.signal);
+    const http = await this.#http;
     try {
       const response = await observeRequest(this.#metrics, { target: 'cintoo', method: routeOf(method, path), signal: options.signal }, () =>
-        this.#http(`${this.#base}${path}`, {
+        http(`${this.#base}${path}`, {
           method,
           headers: { authorization: `Bearer ${token}` },
           ...(options.json === undefined ? {} : { json: options.json }),
