@@ -40,9 +40,18 @@ export async function memory({ options, current, progress }: SectionContext, blo
       'Peak RSS (all threads) of every process the sections measured, as each section recorded it (medians of its rounds), gathered from the blocks of this file whenever any section runs; the start-up footprint below is measured when the `memory` section itself runs.',
     ],
     rows,
-    extra: [all.length > 0 ? markdownTable(['section', 'process', 'peak RSS MB'], all.map((entry) => [entry.section, entry.process, num(entry.peakRssMb)])) : '_No section has recorded a peak RSS yet._'],
+    extra: [all.length > 0 ? markdownTable(['section', 'process', 'peak RSS MB', `within ${RSS_BOUND_MB} MB`], all.map((entry) => [entry.section, entry.process, num(entry.peakRssMb), withinBound(entry)])) : '_No section has recorded a peak RSS yet._'],
     memory: own,
   };
+}
+
+/** The bound issue 11 sets for a ferry run at concurrency 32 and for planning a million rows. */
+const RSS_BOUND_MB = 150;
+
+/** Whether a ferry process stayed within the bound; references (other tools, the previous release) are not held to it. */
+function withinBound(entry: MemoryEntry): string {
+  if (/\(reference\)|ferry --version/.test(entry.process)) return '—';
+  return entry.peakRssMb <= RSS_BOUND_MB ? 'yes' : 'NO';
 }
 
 function footprintRow(ferry: number, node: number): Omit<Row, 'rounds'> {
