@@ -104,6 +104,8 @@ export class Runner {
               outcomes.forEach((outcome, index) => 'error' in outcome && reactAtOnce(outcome.error, members[index]!.item.attempts, driveContext));
               return outcomes;
             }),
+            // An item that starts waiting may be the last one that could join: the claim loop looks.
+            () => this.#wake?.(),
           )
         : undefined;
     const driveContext: DriveContext = {

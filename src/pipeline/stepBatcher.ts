@@ -15,10 +15,16 @@ export class StepBatcher {
   readonly #policy: BatchPolicy;
   readonly #execute: (state: ItemState, members: BatchMember[]) => Promise<BatchOutcome[]>;
   readonly #open = new Map<ItemState, { pending: Pending[]; timer: NodeJS.Timeout }>();
+  readonly #onWait: () => void;
 
-  constructor(policy: BatchPolicy, execute: (state: ItemState, members: BatchMember[]) => Promise<BatchOutcome[]>) {
+  /**
+   * `onWait` is told each time an item starts waiting: when every item in flight waits, no
+   * other can join, and the owner flushes (`flushAll`) instead of letting the batch linger.
+   */
+  constructor(policy: BatchPolicy, execute: (state: ItemState, members: BatchMember[]) => Promise<BatchOutcome[]>, onWait: () => void = () => {}) {
     this.#policy = policy;
     this.#execute = execute;
+    this.#onWait = onWait;
   }
 
   /** The largest batch of any state (0 when nothing batches). */
@@ -40,6 +46,7 @@ export class StepBatcher {
       }
       batch.pending.push({ member, resolve });
       if (batch.pending.length >= (this.#policy.maxItems[state] ?? 1)) this.#flush(state);
+      else this.#onWait();
     });
   }
 

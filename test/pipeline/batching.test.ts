@@ -31,12 +31,12 @@ async function ledgerWith(count: number): Promise<LedgerStore> {
 }
 
 /** pending → described one by one; described → placed in batches of `maxItems` by `placeBatch`. */
-function batchingTarget(maxItems: number, placeBatch: (members: BatchMember[], call: number) => Promise<BatchOutcome[]> | BatchOutcome[]): Target & { batches: number[] } {
+function batchingTarget(maxItems: number, placeBatch: (members: BatchMember[], call: number) => Promise<BatchOutcome[]> | BatchOutcome[], lingerMs = 50): Target & { batches: number[] } {
   const batches: number[] = [];
   return {
     type: 'batching',
     capabilities: { resumableUpload: false, idempotencyLookup: false, batchSteps: true, verify: false },
-    batching: { maxItems: { described: maxItems }, lingerMs: 50 },
+    batching: { maxItems: { described: maxItems }, lingerMs },
     batches,
     prepare: async () => undefined,
     check: async () => [],
@@ -67,6 +67,17 @@ describe('batched steps', () => {
     expect(Math.max(...target.batches)).toBe(10);
     expect(target.batches.length).toBeLessThanOrEqual(5);
     for await (const item of store.iterate()) expect(item.remote).toEqual({ placed: true });
+  });
+
+  it('sends a batch at once when every item in flight waits for it, without lingering', async () => {
+    const store = await ledgerWith(3);
+    // A linger far longer than the test's timeout: only the "no other item can join" rule ends it.
+    const target = batchingTarget(50, (members) => members.map(() => ({ result: { state: 'placed' } })), 600_000);
+    const outcome = await runner(store, target, 4).run();
+    expect(outcome.stats.counts.done).toBe(3);
+    expect(target.batches).toEqual([3]);
+    // Nor on the claim loop's idle timer (1 s): the last item to start waiting wakes the loop.
+    expect(outcome.durationMs).toBeLessThan(900);
   });
 
   it('persists each member outcome: one fails permanently, the others go on', async () => {

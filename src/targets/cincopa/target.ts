@@ -73,7 +73,8 @@ class CincopaTarget implements Target {
     // With webhooks, deliveries end the waits; polls are a slow fallback for lost deliveries.
     const settings = options.webhook ? { ...options, poll: WEBHOOK_FALLBACK_POLL } : options;
     this.#run = new CincopaRun(client, settings, options.log, scrub, metrics);
-    this.batching = { maxItems: { described: options.galleryBatchSize }, lingerMs: 200 };
+    // Gallery adds are what batch; without a gallery an item is placed at once, unbatched.
+    this.batching = { maxItems: { described: options.gallery ? options.galleryBatchSize : 1 }, lingerMs: 200 };
   }
 
   async prepare(signal: AbortSignal, hooks?: RunHooks): Promise<void> {
