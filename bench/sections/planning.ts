@@ -11,7 +11,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { measureNode, type MeasuredNode } from '../lib/child.ts';
 import type { Section } from '../lib/context.ts';
-import { writeJob } from '../lib/ferry.ts';
+import { prepareBaseline } from '../lib/baseline.ts';
+import { ensureBuilt, writeJob } from '../lib/ferry.ts';
 import { alternate, median } from '../lib/rounds.ts';
 import { num, perRound, ratio, type Row } from '../lib/table.ts';
 
@@ -22,6 +23,8 @@ interface FerryRound {
 }
 
 export const planning: Section = async ({ root, options, work, current, progress }) => {
+  const previous = await prepareBaseline(root, options.baseline, progress);
+  await ensureBuilt(previous, progress);
   const rows = options.quick ? 50_000 : 1_000_000;
   // Kept between runs (bench/out is git-ignored): generating a million rows is not the benchmark.
   const out = path.join(root, 'bench', 'out');
@@ -61,11 +64,29 @@ export const planning: Section = async ({ root, options, work, current, progress
           }
         },
       },
+      // The previous release's first plan of the same file (the before of issue 11's planning
+      // memory); SQLite only: that release has no PostgreSQL ledger.
+      ...(options.store
+        ? []
+        : [
+            {
+              name: 'previous',
+              run: async (round: number) => {
+                const files = writeJob(path.join(work, `plan-prev-${round}`), 'bench-plan', job, {});
+                try {
+                  return withParse(await measureNode(path.join(previous.root, 'bin', 'ferry.js'), ['run', files.job, '--config', files.config, '--plan-only'], { cwd: files.dir }));
+                } finally {
+                  rmSync(files.dir, { recursive: true, force: true });
+                }
+              },
+            },
+          ]),
     ],
     progress,
   );
   const raw = results.raw as (MeasuredNode & { parseSeconds: number })[];
   const ferry = results.ferry as FerryRound[];
+  const before = (results.previous ?? []) as (MeasuredNode & { parseSeconds: number })[];
   const rate = (list: { parseSeconds: number }[]): number[] => list.map((entry) => rows / entry.parseSeconds);
   const rawRates = rate(raw);
   const planRates = rate(ferry.map((entry) => entry.plan));
@@ -79,13 +100,19 @@ export const planning: Section = async ({ root, options, work, current, progress
     { figure: 'first plan, rows/s', ferry: num(median(planRates)), reference: `${num(median(rawRates))} (raw csv-parse)`, ratio: ratio(median(planRates), median(rawRates)), aim: '≥ 0.8×', rounds: perRound(planRates, rawRates) },
     { figure: 're-plan (unchanged manifest), rows/s', ferry: num(median(replanRates)), reference: `${num(median(rawRates))} (raw csv-parse)`, ratio: ratio(median(replanRates), median(rawRates)), aim: '≥ 0.8×', rounds: perRound(replanRates, rawRates) },
     { figure: 'first plan, peak RSS MB', ferry: num(median(planRss)), reference: `${num(median(rss(raw)))} (raw csv-parse)`, ratio: ratio(median(planRss), median(rss(raw))), aim: '≤ 150 MB', rounds: perRound(planRss, rss(raw)) },
+    ...(before.length === 0
+      ? []
+      : [
+          { figure: 'first plan, rows/s, beside the previous release', ferry: num(median(planRates)), reference: `${num(median(rate(before)))} (${previous.label})`, ratio: ratio(median(planRates), median(rate(before))), aim: '—', rounds: perRound(planRates, rate(before)) },
+          { figure: 'first plan, peak RSS MB, beside the previous release', ferry: num(median(planRss)), reference: `${num(median(rss(before)))} (${previous.label})`, ratio: ratio(median(planRss), median(rss(before))), aim: '≤ 150 MB', rounds: perRound(planRss, rss(before)) },
+        ]),
     { figure: '`ferry status` on the planned ledger, s (whole command)', ferry: num(median(statusSeconds), 2), reference: '—', ratio: '—', aim: '< 1 s', rounds: perRound(statusSeconds, undefined, 2) },
   ];
   return {
     name: 'planning',
     title: 'Planning',
     method: [
-      `A generated CSV manifest of ${num(rows)} rows (${num(statSync(manifest).size / 1048576)} MiB: id, url, title, tags) planned into a fresh ${options.store ? 'PostgreSQL database (created per round, dropped after)' : 'SQLite ledger'} by \`ferry run --plan-only\`, then re-planned unchanged, then \`ferry status\`; beside csv-parse alone counting the rows of the same file (\`bench/raw-csv-parse.ts\`). Rows/s are each process's own timing of the parse (ferry's \`planned\` log line), so Node's start-up weighs on neither. ${options.rounds} alternating rounds; medians; per-round values are ferry / raw.`,
+      `A generated CSV manifest of ${num(rows)} rows (${num(statSync(manifest).size / 1048576)} MiB: id, url, title, tags) planned into a fresh ${options.store ? 'PostgreSQL database (created per round, dropped after)' : 'SQLite ledger'} by \`ferry run --plan-only\`, then re-planned unchanged, then \`ferry status\`; beside csv-parse alone counting the rows of the same file (\`bench/raw-csv-parse.ts\`) ${options.store ? '' : ` and beside ${previous.label}'s first plan of it`}. Rows/s are each process's own timing of the parse (ferry's \`planned\` log line), so Node's start-up weighs on neither. ${options.rounds} alternating rounds; medians; per-round values are ferry / raw.`,
     ],
     rows: result,
     memory: [
@@ -93,6 +120,7 @@ export const planning: Section = async ({ root, options, work, current, progress
       { section: 'planning', process: 'ferry run --plan-only (re-plan)', peakRssMb: median(replanRss) },
       { section: 'planning', process: 'ferry status', peakRssMb: median(statusRss) },
       { section: 'planning', process: 'raw csv-parse (reference)', peakRssMb: median(rss(raw)) },
+      ...(before.length === 0 ? [] : [{ section: 'planning', process: 'previous release, first plan (reference)', peakRssMb: median(rss(before)) }]),
     ],
   };
 };
