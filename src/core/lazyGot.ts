@@ -1,6 +1,7 @@
-// got, loaded on first use. Importing it (and what it pulls in: http2, cacheable-request, ...)
-// costs a process about 19 MB of RSS and 6 MB of heap, which a run that never sends a request
-// through it (planning, from-URL jobs: their API calls go over node:http) should not pay.
+// got, loaded on first use (Cintoo's API, validate's source probes). Importing it (and what it
+// pulls in: http2, cacheable-request, ...) costs a process about 19 MB of RSS and 6 MB of heap,
+// which a run that never sends a request through it should not pay: planning, and every Cincopa
+// job (its API calls go over node:http, its uploads through fileRequest.ts).
 
 import type { Got } from 'got';
 

@@ -43,21 +43,6 @@ export function bandwidth(bytesPerSecond: number): Bandwidth {
   return bytesPerSecond > 0 ? new LocalBandwidth(bytesPerSecond) : UNCAPPED;
 }
 
-/** The chunks of `source`, cut to the cap's slice size and let through at its pace. */
-export async function* throttled(source: AsyncIterable<Buffer>, cap: Bandwidth, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    if (cap === UNCAPPED) {
-      yield chunk;
-      continue;
-    }
-    for (let offset = 0; offset < chunk.length; offset += cap.sliceBytes) {
-      const slice = chunk.subarray(offset, Math.min(chunk.length, offset + cap.sliceBytes));
-      await cap.take(slice.length, signal);
-      yield slice;
-    }
-  }
-}
-
 /**
  * `--max-rate` and friends: bytes per second as a number with an optional unit — `500k`,
  * `20M`, `20MB`, `1.5G`, `100MiB` (k/M/G are powers of 1000; KiB/MiB/GiB of 1024; a trailing

@@ -10,13 +10,11 @@
 // caller starts the file again with a new URL); only a transport failure (no answer) or a
 // 5xx resends the same chunk. No wording of an error text is relied on.
 
-import { createReadStream } from 'node:fs';
-import { loadGot } from '../../core/lazyGot.ts';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.ts';
-import { observeRequest } from '../../metrics/observeRequest.ts';
 import type { TargetMetrics } from '../../metrics/types.ts';
-import { errorForTransport, parseRetryAfter } from '../httpErrors.ts';
-import { throttled, UNCAPPED, type Bandwidth } from '../bandwidth.ts';
+import { parseRetryAfter } from '../httpErrors.ts';
+import type { Bandwidth } from '../bandwidth.ts';
+import { fileRequest } from '../fileRequest.ts';
 import type { RequestBudget } from '../requestBudget.ts';
 import { readNewResourceId } from './responses.ts';
 
@@ -71,44 +69,36 @@ export async function uploadChunks(options: ChunkUploadOptions): Promise<string>
 
 async function postChunk(options: ChunkUploadOptions, start: number, end: number): Promise<string> {
   await options.budget.take(options.signal);
-  const got = await loadGot();
-  let response;
-  try {
-    response = await observeRequest(options.metrics, { target: 'cincopa', method: 'upload', signal: options.signal }, () => got.post(options.uploadUrl, {
-      body: end > start ? capped(createReadStream(options.file, { start, end: end - 1 }), options) : '',
-      headers: {
-        'content-type': 'multipart/form-data',
-        'content-length': String(end - start),
-        'content-range': `bytes ${start}-${end}/${options.size}`,
-        'unique-id': options.uniqueId,
-        'x-file-name': encodeURIComponent(options.fileName),
-      },
-      timeout: { request: options.timeoutMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      responseType: 'text',
-      signal: options.signal,
-    }));
-  } catch (error) {
-    if (options.signal.aborted) throw error;
-    throw errorForTransport(error, `cincopa upload chunk ${start}-${end}`, options.scrub);
-  }
-  const text = response.body;
   const where = `cincopa upload chunk ${start}-${end}`;
-  if (response.statusCode === 429 || (response.statusCode === 503 && response.headers['retry-after'] !== undefined)) {
-    throw new RateLimitedError(`cincopa:upload:${response.statusCode}`, options.scrub(`${where}: HTTP ${response.statusCode}`), parseRetryAfter(response.headers['retry-after']));
+  const headers = {
+    'content-type': 'multipart/form-data',
+    'content-range': `bytes ${start}-${end}/${options.size}`,
+    'unique-id': options.uniqueId,
+    'x-file-name': encodeURIComponent(options.fileName),
+  };
+  const body = end > start ? { file: options.file, start, length: end - start } : Buffer.alloc(0);
+  const response = await fileRequest('POST', options.uploadUrl, headers, body, end - start, {
+    // An idle timer, not a whole-request one: a large chunk at a low bandwidth cap is slow, not stuck.
+    stallMs: options.timeoutMs,
+    signal: options.signal,
+    bandwidth: options.bandwidth,
+    metrics: options.metrics,
+    scrub: options.scrub,
+    target: 'cincopa',
+    route: 'upload',
+    what: where,
+    codePrefix: 'cincopa:upload',
+  });
+  const text = response.body;
+  if (response.status === 429 || (response.status === 503 && response.headers['retry-after'] !== undefined)) {
+    throw new RateLimitedError(`cincopa:upload:${response.status}`, options.scrub(`${where}: HTTP ${response.status}`), parseRetryAfter(response.headers['retry-after']));
   }
-  if (response.statusCode >= 500 || response.statusCode === 408) throw new RetryableError(`cincopa:upload:${response.statusCode}`, options.scrub(`${where}: HTTP ${response.statusCode}: ${text.slice(0, 200)}`));
-  if (response.statusCode >= 300 || /error/i.test(text)) {
-    throw new UploadUrlRejected(options.scrub(`${where}: refused (HTTP ${response.statusCode}): ${text.slice(0, 200)}`), response.statusCode);
+  if (response.status >= 500 || response.status === 408) throw new RetryableError(`cincopa:upload:${response.status}`, options.scrub(`${where}: HTTP ${response.status}: ${text.slice(0, 200)}`));
+  if (response.status >= 300 || /error/i.test(text)) {
+    throw new UploadUrlRejected(options.scrub(`${where}: refused (HTTP ${response.status}): ${text.slice(0, 200)}`), response.status);
   }
   options.metrics.bytesSent('cincopa', end - start);
   return text;
-}
-
-/** The chunk's bytes at the run's bandwidth cap (the plain file stream when there is none). */
-function capped(stream: ReturnType<typeof createReadStream>, options: ChunkUploadOptions): ReturnType<typeof createReadStream> | AsyncGenerator<Buffer> {
-  return options.bandwidth === UNCAPPED ? stream : throttled(stream, options.bandwidth, options.signal);
 }
 
 let lastUniqueId = 0;
