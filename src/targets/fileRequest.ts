@@ -7,8 +7,10 @@
 //
 // Every slice passes the run's bandwidth cap, and the socket's idle timer is the stall
 // detector: a transfer that moves no byte either way for `stallMs` is cut (and retried by the
-// caller), whether the far end stopped reading mid-body or never answers. The answer is
-// returned whatever its status; the caller classifies it.
+// caller), whether the connection never opens, the far end stopped reading mid-body or never
+// answers. The answer is returned whatever its status, for the caller to classify, except a
+// success that came before the whole body was handed to the socket: it cannot be for all of it.
+// A URL no request can even be made to is a transport failure, as a connection error is.
 
 import { open } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
@@ -59,10 +61,15 @@ const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 const READ_CHUNK = 512 * 1024;
 
 /** Sends one request; resolves with the answer whatever its status. */
-export function fileRequest(method: 'GET' | 'PUT' | 'POST', url: string, headers: Record<string, string>, body: Body | undefined, length: number, options: FileRequestOptions): Promise<FileAnswer> {
-  const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+export async function fileRequest(method: 'GET' | 'PUT' | 'POST', url: string, headers: Record<string, string>, body: Body | undefined, length: number, options: FileRequestOptions): Promise<FileAnswer> {
   const { what } = options;
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch (error) {
+    throw errorForTransport(error, what, options.scrub);
+  }
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const started = performance.now();
   return new Promise<FileAnswer>((resolve, reject) => {
     let settled = false;
@@ -74,31 +81,47 @@ export function fileRequest(method: 'GET' | 'PUT' | 'POST', url: string, headers
       if (error) reject(error);
       else resolve(answer!);
     };
-    const req = send(target, {
-      method,
-      agent: target.protocol === 'https:' ? httpsAgent : httpAgent,
-      headers: { ...headers, 'content-length': String(length) },
-    });
+    let req: ReturnType<typeof httpRequest>;
+    try {
+      req = send(target, {
+        method,
+        agent: target.protocol === 'https:' ? httpsAgent : httpAgent,
+        headers: { ...headers, 'content-length': String(length) },
+        // As an option, not req.setTimeout: then the timer also runs while connecting.
+        timeout: options.stallMs,
+      });
+    } catch (error) {
+      // Refused before any byte left (a malformed URL, a bad header): a transport failure.
+      settled = true;
+      reject(errorForTransport(error, what, options.scrub));
+      return;
+    }
     const onAbort = (): void => {
       req.destroy();
       finish(options.signal.reason);
     };
     options.signal.addEventListener('abort', onAbort, { once: true });
-    req.setTimeout(options.stallMs, () => {
+    req.on('timeout', () => {
       if (settled) return; // an idle keep-alive socket after the answer: not this request's stall
       req.destroy();
       finish(new RetryableError(`${options.codePrefix}:stalled`, options.scrub(`${what}: no byte moved for ${Math.round(options.stallMs / 1000)} s; cut to try again`)));
     });
     req.on('error', (error) => finish(options.signal.aborted ? options.signal.reason : errorForTransport(error, what, options.scrub)));
     // An answer before the whole body went out (a refusal): stop sending, and do not reuse the connection.
-    const progress = { answered: false, sent: false };
+    const progress = { answered: false, sent: false, queued: 0 };
     req.on('response', (response: IncomingMessage) => {
       progress.answered = true;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.length < 64 && chunks.push(chunk));
       response.on('end', () => {
         if (!progress.sent) req.destroy();
-        finish(undefined, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const status = response.statusCode ?? 0;
+        // A success for a body that had not all been handed to the socket cannot be for all of it.
+        if (status >= 200 && status < 300 && progress.queued < length) {
+          finish(new RetryableError(`${options.codePrefix}:early-answer`, options.scrub(`${what}: HTTP ${status} after ${progress.queued} of ${length} bytes; sent again`)));
+          return;
+        }
+        finish(undefined, { status, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
       });
       response.on('error', (error) => finish(errorForTransport(error, what, options.scrub)));
     });
@@ -124,7 +147,7 @@ function sourceError(error: unknown, target: string): unknown {
 }
 
 /** Writes the body in slices the bandwidth cap lets through, a file range through one reused buffer. */
-async function writeBody(req: ReturnType<typeof httpRequest>, body: Body | undefined, options: FileRequestOptions, progress: { answered: boolean }): Promise<void> {
+async function writeBody(req: ReturnType<typeof httpRequest>, body: Body | undefined, options: FileRequestOptions, progress: { answered: boolean; queued: number }): Promise<void> {
   if (body === undefined) return;
   const send = async (chunk: Buffer): Promise<boolean> => {
     const slice = options.bandwidth.sliceBytes;
@@ -132,6 +155,7 @@ async function writeBody(req: ReturnType<typeof httpRequest>, body: Body | undef
       const part = offset === 0 && slice >= chunk.length ? chunk : chunk.subarray(offset, Math.min(chunk.length, offset + slice));
       await options.bandwidth.take(part.length, options.signal);
       if (req.destroyed || progress.answered) return false;
+      progress.queued += part.length;
       await flushed(req, part, options.signal);
     }
     return true;
