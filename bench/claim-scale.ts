@@ -7,11 +7,11 @@
 //   node bench/claim-scale.ts [--items 10000000] [--claims 300] [--workers 4] [--store postgres://postgres@127.0.0.1:5432/postgres]
 // Informational: never run in CI, never a pass/fail gate.
 
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openLedger } from '../src/ledger/open.ts';
 import type { LedgerStore } from '../src/ledger/types.ts';
+import { createScratchDatabase } from './lib/scratchDatabase.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,11 +28,8 @@ const BATCH = 64;
 const LEASE_MS = 10 * 60_000;
 const JOB = 'bench-claim';
 
-const name = `ferry_bench_claim_${randomBytes(4).toString('hex')}`;
-const server = values.store;
-const url = new URL(server);
-url.pathname = `/${name}`;
-await onServer(`CREATE DATABASE ${name}`);
+const scratch = await createScratchDatabase(values.store, 'ferry_bench_claim');
+const url = new URL(scratch.url);
 const stores: LedgerStore[] = [];
 try {
   const first = await openLedger(url.toString(), { job: JOB, poolSize: 2 });
@@ -65,7 +62,7 @@ try {
   console.log(`in flight at the end: ${((1 + WORKERS) * CLAIMS * BATCH).toLocaleString('en-US')} items; ${extras.join('; ')}`);
 } finally {
   await Promise.all(stores.map((store) => store.close()));
-  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await scratch.drop();
 }
 
 /** The items, written by SQL in chunks; the secondary indexes are built once at the end, as the schema defines them. */
@@ -116,14 +113,4 @@ function describe(label: string, latencies: number[]): string {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (fraction: number): string => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!.toFixed(1);
   return `${label}:\n  claim latency ms: median ${at(0.5)}, p95 ${at(0.95)}, p99 ${at(0.99)}, max ${sorted.at(-1)!.toFixed(1)}`;
-}
-
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

@@ -15,13 +15,13 @@
 // FERRY_TEST_PG, else postgres://postgres@127.0.0.1:5432/postgres.
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import { createScratchDatabase } from './lib/scratchDatabase.ts';
 
 const { values } = parseArgs({
   options: {
@@ -66,11 +66,8 @@ try {
 }
 
 async function measure(box: Sandbox, workers: number): Promise<Row> {
-  const database = `ferry_bench_${randomBytes(5).toString('hex')}`;
-  await onServer((client) => client.query(`CREATE DATABASE ${database}`));
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  const store = url.toString();
+  const scratch = await createScratchDatabase(SERVER, 'ferry_bench');
+  const store = scratch.url;
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-bench-fleet-'));
   try {
     const name = `scale${workers}`;
@@ -98,7 +95,7 @@ async function measure(box: Sandbox, workers: number): Promise<Row> {
     return { workers, itemsPerSec: ITEMS / seconds, seconds, peakRssMb: Math.max(...results.map((result) => result.peakRssMb)), requests: box.journal.count({ service: 'cincopa' }) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await scratch.drop();
   }
 }
 
@@ -115,10 +112,6 @@ function ferry(args: string[], measureRss = false): Promise<{ code: number | nul
       resolve({ code, stderr, peakRssMb: Math.round(kb / 1024) });
     });
   });
-}
-
-async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  return onDatabase(SERVER, work);
 }
 
 async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -6,13 +6,12 @@
 
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
 import { measureNode, type MeasuredNode } from '../lib/child.ts';
 import type { Section } from '../lib/context.ts';
 import { prepareBaseline } from '../lib/baseline.ts';
 import { ensureBuilt, writeJob } from '../lib/ferry.ts';
+import { createScratchDatabase } from '../lib/scratchDatabase.ts';
 import { alternate, median } from '../lib/rounds.ts';
 import { num, perRound, ratio, type Row } from '../lib/table.ts';
 
@@ -50,7 +49,7 @@ export const planning: Section = async ({ root, options, work, current, progress
         name: 'ferry',
         run: async (round): Promise<FerryRound> => {
           const files = writeJob(path.join(work, `plan-${round}`), 'bench-plan', job, {});
-          const database = options.store ? await createDatabase(options.store) : undefined;
+          const database = options.store ? await createScratchDatabase(options.store, 'ferry_bench_plan') : undefined;
           const ledger = database ? ['--ledger', database.url] : [];
           const bin = path.join(current.root, 'bin', 'ferry.js');
           try {
@@ -146,22 +145,4 @@ async function generateManifest(file: string, rows: number): Promise<void> {
   stream.end();
   await once(stream, 'finish');
   renameSync(partial, file);
-}
-
-/** A fresh database on the server of `serverUrl`, for one round's ledger. */
-async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ferry_bench_plan_${randomBytes(4).toString('hex')}`;
-  const onServer = async (sql: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await onServer(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -1,6 +1,7 @@
 // `ferry status`: what a job's ledger says right now, readable while a run writes to it.
 
-import { ITEM_STATES, type ItemState, type LedgerStats } from '../ledger/types.ts';
+import type { JobOverview } from '../fleet/fleet.ts';
+import { ITEM_STATES, TERMINAL_STATES, type ItemState, type LedgerStats } from '../ledger/types.ts';
 import { estimateRate, MIN_FINISHED_FOR_RATE } from './rate.ts';
 
 export interface StatusView {
@@ -55,11 +56,11 @@ export function formatStatus(stats: LedgerStats, job: string, clock: StatusClock
 }
 
 /** A shared ledger at a glance: per job, progress, the workers with live leases and the last minute's finishes. */
-export function formatFleet(location: string, jobs: readonly { job: string; counts: Partial<Record<string, number>>; total: number; workers: string[]; finishedLastMinute: number }[]): string {
+export function formatFleet(location: string, jobs: readonly JobOverview[]): string {
   if (jobs.length === 0) return `${location}: no jobs yet (ferry run <job> --store ${location} plans one)\n`;
   const lines = [`${location}: ${jobs.length} job${jobs.length === 1 ? '' : 's'}`];
   for (const entry of jobs) {
-    const finished = (entry.counts.done ?? 0) + (entry.counts.skipped ?? 0) + (entry.counts.failed ?? 0) + (entry.counts.withdrawn ?? 0);
+    const finished = TERMINAL_STATES.reduce((sum, state) => sum + (entry.counts[state] ?? 0), 0);
     lines.push(`job ${entry.job}: ${finished}/${entry.total} finished, ${entry.finishedLastMinute} in the last minute; ${entry.workers.length} worker${entry.workers.length === 1 ? '' : 's'} active`);
     lines.push(`  ${Object.entries(entry.counts).map(([state, count]) => `${state} ${count}`).join('  ')}`);
     for (const worker of entry.workers) lines.push(`  worker ${worker}`);

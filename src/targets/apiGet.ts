@@ -1,8 +1,8 @@
 // GET of small API answers over node:http(s) with one keep-alive agent per client: the hot path
 // of an API-bound run (Cincopa from URL makes four or more calls per item). got costs several
 // times node:http's CPU and garbage per request (option merging, hooks, streams, promise
-// wrappers); a profile of a from-URL run put it above any other part of ferry. got stays where
-// its features earn their cost (streamed uploads, Cintoo's clients).
+// wrappers); a profile of a from-URL run put it above any other part of ferry. File bodies go
+// through fileRequest.ts; got stays for Cintoo's API client and validate's source probes.
 //
 // Error contract (the same that errorForTransport classifies, as got's errors were): an answer
 // of any status resolves; no usable answer rejects with an Error whose `code` names the failure

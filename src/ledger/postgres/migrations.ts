@@ -10,7 +10,6 @@ import { sqlState, sqlStates } from '../sqlStates.ts';
 import { ItemState, TERMINAL_STATES } from '../types.ts';
 import type { Migration } from '../migration.ts';
 
-
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

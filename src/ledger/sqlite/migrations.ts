@@ -6,7 +6,6 @@ import { sqlStates } from '../sqlStates.ts';
 import { TERMINAL_STATES } from '../types.ts';
 import type { Migration } from '../migration.ts';
 
-
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

@@ -55,11 +55,11 @@ export async function registerBatch(run: CintooRun, members: BatchMember[], sign
   return outcomes;
 }
 
-async function registerInZone(run: CintooRun, zone: string, held: number[], members: BatchMember[], outcomes: BatchOutcome[], signal: AbortSignal): Promise<void> {
+async function registerInZone(run: CintooRun, zone: string, candidates: number[], members: BatchMember[], outcomes: BatchOutcome[], signal: AbortSignal): Promise<void> {
   // Saved before the call: from here on a lost answer makes these items uncertain. A member
   // whose lease is gone (another worker holds it now) is left out (batchIntent.ts).
   const intentAt = Date.now();
-  const indexes = await saveIntents(members, held, (member) => ({ ...member.item.remote, registerIntentAt: intentAt }), outcomes);
+  const indexes = await saveIntents(members, candidates, (member) => ({ ...member.item.remote, registerIntentAt: intentAt }), outcomes);
   if (indexes.length === 0) return;
   const declarations = indexes.map((index) => declarationOf(members[index]!));
   let answer: unknown;
