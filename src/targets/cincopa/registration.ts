@@ -16,7 +16,7 @@ const configSchema = z
   .strictObject({
     apiUrl: z.url().default('https://api.cincopa.com/v2').describe('Base URL of the Cincopa REST API v2.'),
     apiToken: z.string().min(1).optional().describe('Cincopa API token. Prefer the environment variable CINCOPA_API_TOKEN; never commit a token.'),
-    requestTimeoutMs: positiveInt().default(30_000).describe('Timeout of one API request.'),
+    requestTimeoutMs: positiveInt().default(30_000).describe('Timeout of one API request. A direct-upload chunk is cut only when no byte moved for this long (at least 120 s), however long it takes.'),
     pollIntervalMs: positiveInt().default(1_000).describe('First wait before asset.upload_from_url_get_status is asked how a fetch is doing; each later wait is 1.5 times longer (with jitter), up to pollMaxIntervalMs.'),
     pollMaxIntervalMs: positiveInt().default(60_000).describe('Longest wait between two status polls of one fetch. With the defaults a fetch that takes 30 s costs about 7 polls, one that takes 10 min about 19.'),
     processingTimeoutMs: positiveInt().default(2 * 60 * 60 * 1000).describe('How long Cincopa may take to fetch and process one source before ferry aborts it and fails the item.'),
